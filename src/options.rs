@@ -1,0 +1,248 @@
+//! Client options: the JSON object `mx_client_new` takes, its defaults and its checks.
+
+use std::net::IpAddr;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// MX's production host for the SSO API v2.
+pub const DEFAULT_BASE_URL: &str = "https://api2.moneydesktop.com";
+
+/// Environment variable that sets the base URL of the process-wide default client.
+pub const BASE_URL_ENV: &str = "MX_SSO_BASE_URL";
+
+/// Options of a [`Client`](crate::Client). Every field has a documented default; in JSON an
+/// unknown key is an error that names it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    /// Scheme, host and optional port (and path prefix) of the API.
+    pub base_url: String,
+    /// Overall deadline of one call, retries and waits included.
+    pub timeout_ms: u64,
+    /// Deadline of one TCP (and TLS) connect.
+    pub connect_timeout_ms: u64,
+    /// Retries after the first attempt, on connect failures, 429, 502, 503 and 504.
+    pub max_retries: u32,
+    /// `None`: from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, ...);
+    /// `Some("")`: no proxy; `Some(url)`: that proxy.
+    pub proxy: Option<String>,
+    /// PEM file whose certificates are trusted in addition to the OS store.
+    pub ca_file: Option<String>,
+    pub user_agent: String,
+    /// Largest response body read; a larger one is `MX_ERR_RESPONSE`.
+    pub max_response_bytes: u64,
+    /// Allow `http://` to hosts other than loopback.
+    pub allow_insecure_http: bool,
+    /// Body fields outside the documented set are a validation error.
+    pub strict_fields: bool,
+}
+
+/// Highest accepted `max_retries`: more would only hammer a failing server.
+pub const MAX_RETRIES_LIMIT: u32 = 10;
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            timeout_ms: 30_000,
+            connect_timeout_ms: 5_000,
+            max_retries: 2,
+            proxy: None,
+            ca_file: None,
+            user_agent: concat!("mx-sso/", env!("CARGO_PKG_VERSION")).to_string(),
+            max_response_bytes: 1024 * 1024,
+            allow_insecure_http: false,
+            strict_fields: true,
+        }
+    }
+}
+
+impl Options {
+    /// Parses the options JSON object; missing keys keep their defaults.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let invalid = |e: serde_json::Error| Error::InvalidArgument(format!("options_json: {e}"));
+        let value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
+        if !value.is_object() {
+            return Err(Error::InvalidArgument(
+                "options_json must be a JSON object such as {\"timeout_ms\": 5000}".into(),
+            ));
+        }
+        let options: Options = serde_json::from_value(value).map_err(invalid)?;
+        options.check()?;
+        Ok(options)
+    }
+
+    /// Options for the process-wide default client: defaults, with `MX_SSO_BASE_URL` if set.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut options = Options::default();
+        match std::env::var(BASE_URL_ENV) {
+            Ok(url) => options.base_url = url,
+            Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{BASE_URL_ENV} is not valid UTF-8"
+                )))
+            }
+        }
+        options
+            .check()
+            .map_err(|e| Error::InvalidArgument(format!("{BASE_URL_ENV}: {e}")))?;
+        Ok(options)
+    }
+
+    /// Checks values that the JSON types alone do not constrain.
+    pub fn check(&self) -> Result<(), Error> {
+        let invalid = |msg: String| Err(Error::InvalidArgument(msg));
+        if self.timeout_ms == 0 {
+            return invalid("timeout_ms must be greater than 0".into());
+        }
+        if self.connect_timeout_ms == 0 {
+            return invalid("connect_timeout_ms must be greater than 0".into());
+        }
+        if self.max_retries > MAX_RETRIES_LIMIT {
+            return invalid(format!(
+                "max_retries is {}; at most {MAX_RETRIES_LIMIT} is accepted",
+                self.max_retries
+            ));
+        }
+        if self.max_response_bytes == 0 {
+            return invalid("max_response_bytes must be greater than 0".into());
+        }
+        if self.user_agent.chars().any(char::is_control) {
+            return invalid("user_agent must not contain control characters".into());
+        }
+        BaseUrl::parse(&self.base_url, self.allow_insecure_http)?;
+        Ok(())
+    }
+}
+
+/// A checked base URL: `http(s)://host[:port][/prefix]`, no query, no fragment, no credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseUrl {
+    /// The URL without a trailing slash; paths are appended to it.
+    pub prefix: String,
+    pub https: bool,
+}
+
+impl BaseUrl {
+    pub fn parse(url: &str, allow_insecure_http: bool) -> Result<Self, Error> {
+        let bad = |why: &str| {
+            Err(Error::InvalidArgument(format!(
+                "base_url {url:?} {why}; expected a URL such as {DEFAULT_BASE_URL}"
+            )))
+        };
+        let (https, rest) = if let Some(rest) = url.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = url.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return bad("does not start with https:// or http://");
+        };
+        if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return bad("contains whitespace or control characters");
+        }
+        if url.contains(['?', '#']) {
+            return bad("has a query or fragment");
+        }
+        let authority = rest.split('/').next().unwrap_or("");
+        if authority.contains('@') {
+            return bad("contains credentials");
+        }
+        let host = host_of(authority);
+        if host.is_empty() {
+            return bad("has no host");
+        }
+        if ureq::http::Uri::try_from(url).is_err() {
+            return bad("is not a valid URL");
+        }
+        if !https && !allow_insecure_http && !is_loopback(host) {
+            return Err(Error::InvalidArgument(format!(
+                "base_url {url:?} uses plain http:// to a host that is not loopback; the API key \
+                 would travel in clear text. Use https://, or set allow_insecure_http to true"
+            )));
+        }
+        Ok(BaseUrl {
+            prefix: url.trim_end_matches('/').to_string(),
+            https,
+        })
+    }
+}
+
+/// The host part of `host[:port]`, `[v6]:port` or `[v6]`.
+fn host_of(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    authority.split(':').next().unwrap_or("")
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Options::from_json(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let o = Options::from_json("{}").unwrap();
+        assert_eq!(o, Options::default());
+        assert_eq!(o.base_url, "https://api2.moneydesktop.com");
+        assert_eq!(
+            (o.timeout_ms, o.connect_timeout_ms, o.max_retries),
+            (30_000, 5_000, 2)
+        );
+        assert_eq!(o.max_response_bytes, 1_048_576);
+        assert!(o.strict_fields && !o.allow_insecure_http && o.proxy.is_none());
+        assert!(o.user_agent.starts_with("mx-sso/"));
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_are_named() {
+        assert!(err(r#"{"timeout": 5}"#).contains("unknown field `timeout`"));
+        assert!(err(r#"{"timeout_ms": "5"}"#).contains("invalid type"));
+        assert!(err(r#"{"timeout_ms": -1}"#).contains("invalid value"));
+        assert!(err(r#"{"max_retries": 11}"#).contains("max_retries"));
+        assert!(err(r#"{"timeout_ms": 0}"#).contains("timeout_ms"));
+        assert!(err("[]").contains("options_json"));
+        assert!(err("nope").contains("options_json"));
+        assert!(err(r#"{"user_agent": "a\nb"}"#).contains("user_agent"));
+    }
+
+    #[test]
+    fn base_url_rules() {
+        let ok = |u: &str| BaseUrl::parse(u, false).map(|b| b.prefix);
+        assert_eq!(
+            ok("https://int-api2.moneydesktop.com/").unwrap(),
+            "https://int-api2.moneydesktop.com"
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert!(ok("http://localhost:1/prefix").is_ok());
+        assert!(ok("http://[::1]:9").is_ok());
+        assert!(ok("http://127.8.9.10").is_ok());
+        let refused = ok("http://api2.moneydesktop.com").unwrap_err().to_string();
+        assert!(refused.contains("allow_insecure_http"), "{refused}");
+        assert!(BaseUrl::parse("http://10.0.0.1", true).is_ok());
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://u:p@h",
+            "https://h/?k=1",
+            "https://h#f",
+            "https://h b",
+        ] {
+            assert!(ok(bad).is_err(), "{bad} should be refused");
+        }
+    }
+}
