@@ -1,0 +1,51 @@
+# mx-sso: `make demo` runs the main job against the local emulator; `make test` runs every suite.
+# Everything builds in release mode once (library, static library, emulator) and every suite
+# links that one build.
+
+CARGO      ?= cargo
+TARGET_DIR := $(CURDIR)/target/release
+LIB_DIR    := $(TARGET_DIR)
+export MX_SSO_EMULATOR_BIN := $(TARGET_DIR)/mx-sso-emulator
+export MX_SSO_LIB          := $(TARGET_DIR)/libmx_sso.so
+export MX_SSO_LIB_DIR      := $(LIB_DIR)
+WITH_EMULATOR := $(CURDIR)/scripts/with-emulator
+
+.PHONY: all build header demo test lint test-rust test-c test-python test-go clean
+
+all: build
+
+## Build the shared and static library and the emulator (release).
+build:
+	$(CARGO) build --release --workspace --locked
+
+## Regenerate include/mx_sso.h from src/ffi.rs (commit the result).
+header:
+	MX_SSO_UPDATE_HEADER=1 $(CARGO) build --release -p mx-sso --locked
+
+## The main job: start the emulator, disable a seeded user through the library, print it.
+demo: build
+	@$(CURDIR)/scripts/demo
+
+## Every suite, against the emulator.
+test: build lint test-rust test-c test-python test-go
+	@echo "all suites passed"
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --workspace --all-targets --locked -- -D warnings
+
+test-rust: build
+	$(CARGO) test --release --workspace --locked
+
+test-c: build
+	$(MAKE) -C tests/c test
+
+test-python: build
+	$(WITH_EMULATOR) -- $(MAKE) -C bindings/python test
+
+test-go: build
+	$(WITH_EMULATOR) -- $(MAKE) -C bindings/go test
+
+clean:
+	$(CARGO) clean
+	$(MAKE) -C tests/c clean
