@@ -1,0 +1,337 @@
+//! `mx-sso-emulator`: a local, in-memory stand-in for MX's SSO API v2 user resource
+//! (`POST /user`, `GET|PUT|DELETE /user/{guid or external_user_guid}`, `?k=API_KEY&c=CLIENT`),
+//! faithful to what MX documents, with fault injection for client tests.
+//!
+//! ```no_run
+//! use mx_sso_emulator::{Config, Emulator, Fault};
+//! let emu = Emulator::start(Config::default()).unwrap();
+//! let guid = emu.add_user("ext-1").unwrap();
+//! emu.push_fault(Fault::status(503));
+//! println!("{} {} {} {guid}", emu.base_url(), emu.api_key(), emu.client_guid());
+//! // ... run a client against emu.base_url() ...
+//! assert_eq!(emu.stats().requests, 0);
+//! ```
+//!
+//! See `emulator/README.md` for the HTTP behaviour, the control endpoint and every choice made
+//! where MX's documentation is silent.
+
+mod config;
+mod control;
+mod faults;
+mod http;
+mod server;
+mod tls;
+mod users;
+
+pub use config::{
+    Config, DEFAULT_API_KEY, DEFAULT_CLIENT_GUID, DEFAULT_IDLE_TIMEOUT, DEFAULT_LOG_CAPACITY,
+    DEFAULT_MAX_BODY_BYTES,
+};
+pub use faults::{Fault, QueuedFault};
+pub use users::UserError;
+
+use serde::Serialize;
+use server::{lock, Shared};
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+
+/// Counters since start or the last reset. `requests`, `connections` and the TLS counts only
+/// cover user-resource requests (everything outside `/_emulator/`), so control calls never skew
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Stats {
+    /// User-resource requests whose head was read (attempts: faults and bad keys included).
+    pub requests: u64,
+    /// Connections that carried at least one user-resource request.
+    pub connections: u64,
+    /// Completed TLS handshakes (full or resumed) on those connections.
+    pub tls_handshakes: u64,
+    /// Of `tls_handshakes`, how many resumed an earlier session.
+    pub tls_resumptions: u64,
+    /// Requests that will still meet a queued fault (sum of the remaining counts).
+    pub faults_pending: u64,
+    /// Requests a fault was applied to.
+    pub faults_applied: u64,
+    /// Connections open right now (control connections included).
+    pub open_connections: u64,
+}
+
+/// How a user-resource request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A complete answer was written (or the exchange ended on a read error answer).
+    Answered,
+    /// Wrong or missing API key: the connection was closed without a byte, as MX does.
+    NoAnswerBadKey,
+    /// A `close` fault: the connection was closed without a byte.
+    NoAnswer,
+    /// A `truncated_body` fault: part of the answer, then close.
+    Truncated,
+    /// The client went away (or the emulator stopped) while the answer was being written.
+    ClientGone,
+}
+
+/// One user-resource request as the emulator saw it. The API key never appears: the query shows
+/// `k=***`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedRequest {
+    /// Connection number (1, 2, …), to see which requests shared a connection.
+    pub connection: u64,
+    pub method: String,
+    /// Path as sent (still percent-encoded).
+    pub path: String,
+    /// Query as sent, with the value of `k` replaced by `***`.
+    pub query: String,
+    /// Status answered; `None` when nothing was answered.
+    pub status: Option<u16>,
+    pub outcome: Outcome,
+    /// The `kind` of the fault applied, if any.
+    pub fault: Option<&'static str>,
+}
+
+/// A running emulator. Dropping it (or [`Emulator::shutdown`]) stops it and waits for its
+/// threads.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: String,
+    ca_pem: Option<String>,
+    ca_file: Option<PathBuf>,
+    accept_thread: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Binds `config.addr`, seeds the users, and starts serving on a background thread.
+    ///
+    /// Errors: the address cannot be bound, a seed user is invalid (`InvalidInput`), the TLS
+    /// material cannot be generated, or the CA file cannot be written.
+    pub fn start(config: Config) -> io::Result<Emulator> {
+        let mut users = users::UserStore::new(&config.client_guid);
+        for (i, seed) in config.seed_users.iter().enumerate() {
+            users.seed(seed.clone()).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("seed user #{}: {}", i + 1, e.message),
+                )
+            })?;
+        }
+        let tls = if config.tls {
+            Some(tls::generate()?)
+        } else {
+            None
+        };
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let ca_file = match (&ca_pem, &config.ca_out) {
+            (Some(pem), Some(path)) => {
+                std::fs::write(path, pem).map_err(|e| {
+                    io::Error::new(e.kind(), format!("writing {}: {e}", path.display()))
+                })?;
+                Some(path.clone())
+            }
+            _ => None,
+        };
+
+        let listener = TcpListener::bind(config.addr)?;
+        let addr = listener.local_addr()?;
+        let scheme = if config.tls { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}", url_authority(addr));
+
+        let shared = Arc::new(Shared {
+            api_key: config.api_key,
+            client_guid: config.client_guid,
+            external_client_guid: config.external_client_guid,
+            max_body_bytes: config.max_body_bytes,
+            idle_timeout: config.idle_timeout,
+            log_to_stderr: config.log_to_stderr,
+            log_capacity: config.log_capacity,
+            tls: tls.map(|t| t.server_config),
+            users: Mutex::new(users),
+            faults: Mutex::new(Default::default()),
+            log: Mutex::new(VecDeque::new()),
+            requests: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            tls_handshakes: AtomicU64::new(0),
+            tls_resumptions: AtomicU64::new(0),
+            faults_applied: AtomicU64::new(0),
+            stopping: AtomicBool::new(false),
+            open: Mutex::new(HashMap::new()),
+            open_changed: Condvar::new(),
+            next_connection_id: AtomicU64::new(0),
+        });
+        let thread_shared = Arc::clone(&shared);
+        let accept_thread = std::thread::Builder::new()
+            .name("mx-emu-accept".to_string())
+            .spawn(move || server::accept_loop(listener, thread_shared))?;
+        Ok(Emulator {
+            shared,
+            addr,
+            base_url,
+            ca_pem,
+            ca_file,
+            accept_thread: Some(accept_thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (or `https://…` with TLS), without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API key accepted as `k`.
+    pub fn api_key(&self) -> &str {
+        &self.shared.api_key
+    }
+
+    /// The client guid accepted as `c`.
+    pub fn client_guid(&self) -> &str {
+        &self.shared.client_guid
+    }
+
+    /// With TLS: the PEM of the CA certificate clients must trust.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// With TLS and `Config::ca_out`: the file the CA certificate was written to.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
+    }
+
+    /// Adds a user with this external user guid and no profile; returns its MX guid (`USR-…`).
+    /// Errors as MX's create-user would (`USR-` prefix, already exists).
+    pub fn add_user(&self, external_user_guid: &str) -> Result<String, UserError> {
+        self.seed_user(serde_json::json!({ "external_user_guid": external_user_guid }))
+    }
+
+    /// Adds a user from a create-user body (`external_user_guid`, `email`, `first_name`,
+    /// `last_name`, `phone`, `birthdate`, `sex`, `credit_score`, `zip_code`), which may also fix
+    /// its `guid` (`USR-…`) and `status` (`ENABLED`/`DISABLED`). Returns its MX guid.
+    pub fn seed_user(&self, user: serde_json::Value) -> Result<String, UserError> {
+        lock(&self.shared.users).seed(user)
+    }
+
+    /// The user (by MX guid or external user guid) as `GET /user/{id}` would show it.
+    pub fn get_user(&self, id: &str) -> Option<serde_json::Value> {
+        lock(&self.shared.users).read_value(id)
+    }
+
+    /// How many users exist.
+    pub fn user_count(&self) -> usize {
+        lock(&self.shared.users).len()
+    }
+
+    /// Queues a fault for the next user-resource request (after those already queued).
+    pub fn push_fault(&self, fault: Fault) {
+        self.push_fault_times(fault, 1);
+    }
+
+    /// Queues a fault for the next `count` user-resource requests.
+    pub fn push_fault_times(&self, fault: Fault, count: u32) {
+        lock(&self.shared.faults).push(fault, count);
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// The faults still queued, in order, with their remaining counts.
+    pub fn pending_faults(&self) -> Vec<QueuedFault> {
+        lock(&self.shared.faults).list()
+    }
+
+    /// Counters since start or the last reset.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Zeroes the counters (not the faults, the log or the users).
+    pub fn reset_counters(&self) {
+        self.shared.reset_counters();
+    }
+
+    /// Zeroes the counters, clears the request log and the faults (users stay), like
+    /// `POST /_emulator/reset`.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// The user-resource requests seen, oldest first (at most `Config::log_capacity`).
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared.log).iter().cloned().collect()
+    }
+
+    /// Empties the request log.
+    pub fn clear_log(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Stops serving, closes every connection and waits for the threads (same as dropping).
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let Some(accept_thread) = self.accept_thread.take() else {
+            return;
+        };
+        let wake = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => {
+                SocketAddr::new(Ipv4Addr::LOCALHOST.into(), self.addr.port())
+            }
+            IpAddr::V6(ip) if ip.is_unspecified() => {
+                SocketAddr::new(Ipv6Addr::LOCALHOST.into(), self.addr.port())
+            }
+            _ => self.addr,
+        };
+        server::begin_stop(&self.shared, wake);
+        let _ = accept_thread.join();
+        server::close_connections(&self.shared);
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl std::fmt::Debug for Emulator {
+    // Hand-written so that the API key never shows in a test failure message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url)
+            .field("client_guid", &self.shared.client_guid)
+            .field("api_key", &"***")
+            .finish()
+    }
+}
+
+fn url_authority(addr: SocketAddr) -> String {
+    // A wildcard bind is reachable on loopback; a URL naming 0.0.0.0 is not portable.
+    let addr = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    };
+    match addr {
+        SocketAddr::V4(a) => a.to_string(),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    }
+}
