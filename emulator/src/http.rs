@@ -478,7 +478,8 @@ impl Response {
 /// form-encoding rule used in query strings. Invalid UTF-8 is replaced, never an error.
 pub fn percent_decode(input: &str, plus_is_space: bool) -> Cow<'_, str> {
     let bytes = input.as_bytes();
-    if !bytes.contains(&b'%') && !(plus_is_space && bytes.contains(&b'+')) {
+    let needs_decoding = bytes.contains(&b'%') || (plus_is_space && bytes.contains(&b'+'));
+    if !needs_decoding {
         return Cow::Borrowed(input);
     }
     let mut out = Vec::with_capacity(bytes.len());

@@ -477,7 +477,7 @@ fn write_large_body<S: Transport>(
     bytes: u64,
     keep_alive: bool,
 ) -> bool {
-    const FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+    static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
     let head = Response::json(200, Vec::new()).head_bytes(bytes, keep_alive);
     let (prefix, suffix): (&[u8], &[u8]) = if bytes >= 14 {
         (b"{\"padding\":\"", b"\"}")
