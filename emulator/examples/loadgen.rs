@@ -107,7 +107,10 @@ fn main() {
     // One user per thread, created through the API itself.
     for t in 0..args.threads {
         let mut stream = TcpStream::connect(&addr).expect("connect");
-        let body = format!(r#"{{"external_user_guid":"bench-{t}-{}"}}"#, std::process::id());
+        let body = format!(
+            r#"{{"external_user_guid":"bench-{t}-{}"}}"#,
+            std::process::id()
+        );
         let request = format!(
             "POST /user?k={}&c={} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             args.key,
@@ -117,7 +120,10 @@ fn main() {
         stream.write_all(request.as_bytes()).expect("write");
         let mut answer = String::new();
         stream.read_to_string(&mut answer).expect("read");
-        assert!(answer.starts_with("HTTP/1.1 200"), "create failed: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "create failed: {answer}"
+        );
     }
 
     let stop = Arc::new(AtomicBool::new(false));
