@@ -733,3 +733,31 @@ fn cli_rejects_bad_arguments() {
         assert!(out.stdout.is_empty());
     }
 }
+
+// ---------------------------------------------------------------- conformance script
+
+#[test]
+fn python_conformance_script_passes_when_python_is_available() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("python3 not found: conformance script skipped");
+        return;
+    }
+    let emu = start();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args([emu.base_url(), emu.api_key(), emu.client_guid()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
