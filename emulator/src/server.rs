@@ -154,7 +154,10 @@ impl Drop for OpenGuard<'_> {
 fn spawn_connection(shared: &Arc<Shared>, tcp: TcpStream) {
     let id = shared.next_connection_id.fetch_add(1, Ordering::Relaxed) + 1;
     let _ = tcp.set_nodelay(true);
-    if tcp.set_read_timeout(Some(shared.idle_timeout)).is_err() {
+    // The write timeout frees the thread of a client that stops reading mid-answer.
+    if tcp.set_read_timeout(Some(shared.idle_timeout)).is_err()
+        || tcp.set_write_timeout(Some(shared.idle_timeout)).is_err()
+    {
         return;
     }
     let Ok(handle) = tcp.try_clone() else {
