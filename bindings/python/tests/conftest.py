@@ -1,0 +1,114 @@
+"""Fixtures for tests that run against mx-sso-emulator (started by scripts/with-emulator).
+
+Environment (exported by scripts/with-emulator): MX_SSO_BASE_URL and MX_SSO_EMULATOR_URL (the
+running emulator), MX_SSO_API_KEY, MX_SSO_CLIENT_GUID; MX_SSO_LIB locates the library when the
+package is used from the source tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Union
+
+import pytest
+
+# Test the package in this source tree (not an installed copy) unless told otherwise.
+SOURCE_DIR = Path(__file__).resolve().parent.parent / "src"
+if os.environ.get("MX_SSO_TEST_INSTALLED") != "1":
+    sys.path.insert(0, str(SOURCE_DIR))
+
+REQUIRED_ENV = ("MX_SSO_BASE_URL", "MX_SSO_EMULATOR_URL", "MX_SSO_API_KEY", "MX_SSO_CLIENT_GUID")
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """The running emulator and the credentials it accepts."""
+
+    base_url: str
+    control_url: str
+    api_key: str
+    client_guid: str
+
+    def _request(self, method: str, url: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            text = answer.read().decode("utf-8")
+        return json.loads(text) if text else None
+
+    def create_user(self, **fields: Any) -> Dict[str, Any]:
+        """Creates a user through MX's documented ``POST /user``; returns the emulator's answer."""
+        body = {"external_user_guid": f"py-{uuid.uuid4()}", "email": "user@example.com"}
+        body.update(fields)
+        query = urllib.parse.urlencode({"k": self.api_key, "c": self.client_guid})
+        return self._request("POST", f"{self.base_url}/user?{query}", body)  # type: ignore[no-any-return]
+
+    def read_user(self, user_id: str) -> Dict[str, Any]:
+        """The stored user, read through the control endpoint (not counted as a user request)."""
+        quoted = urllib.parse.quote(user_id, safe="")
+        return self._request("GET", f"{self.control_url}/_emulator/users/{quoted}")  # type: ignore[no-any-return]
+
+    def status_of(self, user_id: str) -> str:
+        """``ENABLED`` or ``DISABLED``: the stored user's status name."""
+        return str(self.read_user(user_id)["status"]["name"])
+
+    def requests_served(self) -> int:
+        return int(self._request("GET", f"{self.control_url}/_emulator/stats")["requests"])
+
+    def inject(self, faults: Union[Dict[str, Any], List[Dict[str, Any]]]) -> None:
+        """Queues faults for the next user requests (cleared after the test by ``faults``)."""
+        self._request("POST", f"{self.control_url}/_emulator/faults", faults)
+
+    def clear_faults(self) -> None:
+        self._request("DELETE", f"{self.control_url}/_emulator/faults")
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Emulator:
+    missing = [name for name in REQUIRED_ENV if not os.environ.get(name)]
+    if missing:
+        pytest.fail(
+            f"{', '.join(missing)} not set: run the tests through scripts/with-emulator "
+            "(make test-python in the repository root does)",
+            pytrace=False,
+        )
+    return Emulator(
+        base_url=os.environ["MX_SSO_BASE_URL"].rstrip("/"),
+        control_url=os.environ["MX_SSO_EMULATOR_URL"].rstrip("/"),
+        api_key=os.environ["MX_SSO_API_KEY"],
+        client_guid=os.environ["MX_SSO_CLIENT_GUID"],
+    )
+
+
+@pytest.fixture()
+def faults(emulator: Emulator) -> Iterator[Emulator]:
+    """The emulator, with every fault cleared before and after the test."""
+    emulator.clear_faults()
+    try:
+        yield emulator
+    finally:
+        emulator.clear_faults()
+
+
+@pytest.fixture()
+def user(emulator: Emulator) -> Dict[str, Any]:
+    """A fresh user (the emulator's create answer)."""
+    return emulator.create_user()
+
+
+@pytest.fixture()
+def client(emulator: Emulator) -> Iterator[Any]:
+    """A Client on the emulator with small timeouts."""
+    import mx_sso
+
+    with mx_sso.Client(base_url=emulator.base_url, timeout_ms=5000, max_retries=1) as c:
+        yield c

@@ -1,0 +1,80 @@
+"""Client lifetime: context manager, close, garbage collection, close racing with calls."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List
+
+import pytest
+
+import mx_sso
+from conftest import Emulator
+
+DISABLE = {"status": "DISABLED"}
+
+
+def test_context_manager_closes(emulator: Emulator) -> None:
+    with mx_sso.Client(base_url=emulator.base_url) as client:
+        assert not client.closed
+        assert "open" in repr(client)
+    assert client.closed
+    assert "closed" in repr(client)
+
+
+def test_close_is_idempotent_and_gc_after_close_is_safe(emulator: Emulator) -> None:
+    client = mx_sso.Client(base_url=emulator.base_url)
+    client.close()
+    client.close()
+    del client
+    gc.collect()
+
+
+def test_a_call_after_close_is_refused(emulator: Emulator, user: Dict[str, Any]) -> None:
+    client = mx_sso.Client(base_url=emulator.base_url)
+    client.close()
+    before = emulator.requests_served()
+    with pytest.raises(mx_sso.InvalidArgumentError, match="closed"):
+        client.update_user(emulator.api_key, emulator.client_guid, user["guid"], DISABLE)
+    assert emulator.requests_served() == before
+
+
+def test_unclosed_clients_are_freed_by_the_garbage_collector(emulator: Emulator) -> None:
+    for _ in range(200):
+        client = mx_sso.Client(base_url=emulator.base_url)
+        finalizer = client._finalizer
+        del client
+        gc.collect()
+        assert not finalizer.alive
+
+
+def test_close_while_other_threads_call(faults: Emulator, user: Dict[str, Any]) -> None:
+    """Calls already running finish; later ones are refused; the client is freed once."""
+    faults.inject({"kind": "delay", "ms": 300, "count": 4})
+    client = mx_sso.Client(base_url=faults.base_url, timeout_ms=5000)
+    started = threading.Barrier(5)
+    outcomes: List[str] = []
+
+    def call() -> None:
+        started.wait()
+        try:
+            client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+            outcomes.append("ok")
+        except mx_sso.InvalidArgumentError:
+            outcomes.append("refused")
+
+    with ThreadPoolExecutor(4) as pool:
+        running = [pool.submit(call) for _ in range(4)]
+        started.wait()
+        # Give the calls time to enter the library, then close under them.
+        threading.Event().wait(0.1)
+        client.close()
+        # The delayed calls are still inside the library: the client is not freed under them.
+        assert client.closed and client._finalizer.alive
+        for future in running:
+            future.result()
+    assert not client._finalizer.alive  # freed by the last call to return
+    assert outcomes == ["ok"] * 4
+    with pytest.raises(mx_sso.InvalidArgumentError):
+        client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)

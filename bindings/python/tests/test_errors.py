@@ -1,0 +1,233 @@
+"""Every exception class, each from a real failure against the emulator."""
+
+from __future__ import annotations
+
+import builtins
+import pickle
+from typing import Any, Dict, Iterator
+
+import pytest
+
+import mx_sso
+from conftest import Emulator
+
+DISABLE = {"status": "DISABLED"}
+WRONG_KEY = "SECRET-KEY-5f0c9d7e-do-not-print"
+
+
+def assert_no_secret(error: mx_sso.MxError, secret: str) -> None:
+    """The API key appears in no text the exception offers."""
+    for text in (str(error), repr(error), error.message, repr(error.args), repr(error.mx_error)):
+        assert secret not in text, text
+
+
+def test_validation_error_sends_nothing(
+    emulator: Emulator, user: Dict[str, Any], client: mx_sso.Client
+) -> None:
+    before = emulator.requests_served()
+    with pytest.raises(mx_sso.ValidationError) as caught:
+        client.update_user(emulator.api_key, emulator.client_guid, user["guid"], {"status": "OFF"})
+    error = caught.value
+    assert error.code is mx_sso.Status.VALIDATION
+    assert error.http_status is None
+    assert "status" in error.message
+    assert error.attempts == 0
+    assert_no_secret(error, emulator.api_key)
+    assert emulator.requests_served() == before
+
+
+def test_validation_error_from_the_default_client_with_bad_json_text(emulator: Emulator) -> None:
+    before = emulator.requests_served()
+    with pytest.raises(mx_sso.ValidationError):
+        mx_sso.update_user(emulator.api_key, emulator.client_guid, "someone", '{"status": ')
+    assert emulator.requests_served() == before
+
+
+def test_http_error_for_an_unknown_user(emulator: Emulator, client: mx_sso.Client) -> None:
+    with pytest.raises(mx_sso.HttpError) as caught:
+        client.update_user(emulator.api_key, emulator.client_guid, "USR-does-not-exist", DISABLE)
+    error = caught.value
+    assert error.code is mx_sso.Status.HTTP
+    assert error.http_status == 400
+    assert error.mx_error == "User with guid USR-does-not-exist not found."
+    assert "USR-does-not-exist" in error.message
+    assert error.attempts == 1
+    assert_no_secret(error, emulator.api_key)
+
+
+def test_http_error_from_the_default_client(emulator: Emulator) -> None:
+    with pytest.raises(mx_sso.HttpError) as caught:
+        mx_sso.update_user(emulator.api_key, emulator.client_guid, "nobody-here", DISABLE)
+    assert caught.value.http_status == 400
+
+
+def test_http_error_after_retries_on_503(
+    faults: Emulator, user: Dict[str, Any], client: mx_sso.Client
+) -> None:
+    faults.inject({"kind": "status", "status": 503, "count": 5})
+    with pytest.raises(mx_sso.HttpError) as caught:
+        client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+    assert caught.value.http_status == 503
+    assert caught.value.attempts == 2  # max_retries=1 in the fixture
+
+
+def test_a_retried_503_then_success(
+    faults: Emulator, user: Dict[str, Any], client: mx_sso.Client
+) -> None:
+    faults.inject({"kind": "status", "status": 503, "count": 1})
+    answer = client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+    assert answer["guid"] == user["guid"]
+    assert faults.status_of(user["guid"]) == "DISABLED"
+
+
+def test_timeout_error(faults: Emulator, user: Dict[str, Any]) -> None:
+    faults.inject({"kind": "delay", "ms": 1500})
+    with mx_sso.Client(base_url=faults.base_url, timeout_ms=300, max_retries=0) as client:
+        with pytest.raises(mx_sso.TimeoutError) as caught:
+            client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+    error = caught.value
+    assert error.code is mx_sso.Status.TIMEOUT
+    assert error.http_status is None
+    assert isinstance(error, builtins.TimeoutError)
+    assert_no_secret(error, faults.api_key)
+
+
+def test_transport_error_on_a_closed_port() -> None:
+    with mx_sso.Client(base_url="http://127.0.0.1:1", max_retries=0, timeout_ms=2000) as client:
+        with pytest.raises(mx_sso.TransportError) as caught:
+            client.update_user(WRONG_KEY, "CLT-1", "USR-1", DISABLE)
+    error = caught.value
+    assert error.code is mx_sso.Status.TRANSPORT
+    assert error.http_status is None
+    assert_no_secret(error, WRONG_KEY)
+
+
+def test_transport_error_for_a_wrong_api_key(emulator: Emulator, user: Dict[str, Any]) -> None:
+    # MX closes the connection without an answer when the key is wrong.
+    with mx_sso.Client(base_url=emulator.base_url, max_retries=0) as client:
+        with pytest.raises(mx_sso.TransportError) as caught:
+            client.update_user(WRONG_KEY, emulator.client_guid, user["guid"], DISABLE)
+    assert_no_secret(caught.value, WRONG_KEY)
+
+
+def test_transport_error_on_a_close_fault(
+    faults: Emulator, user: Dict[str, Any]
+) -> None:
+    faults.inject({"kind": "close", "count": 5})
+    with mx_sso.Client(base_url=faults.base_url, max_retries=0) as client:
+        with pytest.raises(mx_sso.TransportError) as caught:
+            client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+    assert_no_secret(caught.value, faults.api_key)
+
+
+def test_response_error_for_a_non_json_success(
+    faults: Emulator, user: Dict[str, Any], client: mx_sso.Client
+) -> None:
+    faults.inject({"kind": "response", "status": 200, "content_type": "text/html", "body": "<html>"})
+    with pytest.raises(mx_sso.ResponseError) as caught:
+        client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+    error = caught.value
+    assert error.code is mx_sso.Status.RESPONSE
+    assert error.http_status == 200
+    assert_no_secret(error, faults.api_key)
+
+
+def test_response_error_for_a_body_over_the_limit(
+    faults: Emulator, user: Dict[str, Any]
+) -> None:
+    faults.inject({"kind": "large_body", "bytes": 200_000})
+    with mx_sso.Client(base_url=faults.base_url, max_response_bytes=10_000) as client:
+        with pytest.raises(mx_sso.ResponseError):
+            client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+
+
+def test_invalid_argument_for_an_unknown_option_names_it() -> None:
+    with pytest.raises(mx_sso.InvalidArgumentError) as caught:
+        mx_sso.Client(timeout_ms=1000, max_retires=3)
+    assert "max_retires" in caught.value.message
+    assert caught.value.code is mx_sso.Status.INVALID_ARGUMENT
+
+
+def test_invalid_argument_for_a_bad_option_value() -> None:
+    with pytest.raises(mx_sso.InvalidArgumentError) as caught:
+        mx_sso.Client(timeout_ms="soon")
+    assert "timeout_ms" in caught.value.message or "u64" in caught.value.message
+
+
+@pytest.mark.parametrize("argument", ["api_key", "client_guid", "user_guid", "fields"])
+def test_a_nul_character_is_refused_before_calling_c(
+    emulator: Emulator, client: mx_sso.Client, argument: str
+) -> None:
+    values: Dict[str, Any] = {
+        "api_key": emulator.api_key,
+        "client_guid": emulator.client_guid,
+        "user_guid": "USR-1",
+        "fields": '{"status": "DISABLED"}',
+    }
+    values[argument] = values[argument][:3] + "\0" + values[argument][3:]
+    before = emulator.requests_served()
+    for call in (client.update_user, mx_sso.update_user):
+        with pytest.raises(mx_sso.InvalidArgumentError) as caught:
+            call(values["api_key"], values["client_guid"], values["user_guid"], values["fields"])
+        assert argument in caught.value.message
+        assert "NUL" in caught.value.message
+        assert_no_secret(caught.value, emulator.api_key)
+    assert emulator.requests_served() == before
+
+
+def test_a_lone_surrogate_is_refused(emulator: Emulator, client: mx_sso.Client) -> None:
+    with pytest.raises(mx_sso.InvalidArgumentError) as caught:
+        client.update_user(emulator.api_key + "\ud800", emulator.client_guid, "USR-1", DISABLE)
+    assert "api_key" in caught.value.message
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+    assert_no_secret(caught.value, emulator.api_key)
+
+
+def test_an_empty_argument_is_the_librarys_error(emulator: Emulator, client: mx_sso.Client) -> None:
+    with pytest.raises((mx_sso.InvalidArgumentError, mx_sso.ValidationError)) as caught:
+        client.update_user(emulator.api_key, emulator.client_guid, "", DISABLE)
+    assert "user_guid" in caught.value.message
+
+
+def test_wrong_python_types_are_type_errors(emulator: Emulator, client: mx_sso.Client) -> None:
+    with pytest.raises(TypeError):
+        client.update_user(emulator.api_key, emulator.client_guid, 42, DISABLE)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        client.update_user(emulator.api_key, emulator.client_guid, "USR-1", ["status"])  # type: ignore[arg-type]
+
+
+def test_every_subclass_is_an_mx_error_with_its_code() -> None:
+    expected = {
+        mx_sso.InvalidArgumentError: mx_sso.Status.INVALID_ARGUMENT,
+        mx_sso.ValidationError: mx_sso.Status.VALIDATION,
+        mx_sso.HttpError: mx_sso.Status.HTTP,
+        mx_sso.TimeoutError: mx_sso.Status.TIMEOUT,
+        mx_sso.TransportError: mx_sso.Status.TRANSPORT,
+        mx_sso.ResponseError: mx_sso.Status.RESPONSE,
+        mx_sso.InternalError: mx_sso.Status.INTERNAL,
+    }
+    for cls, code in expected.items():
+        error = cls("text")
+        assert isinstance(error, mx_sso.MxError)
+        assert error.code is code
+
+
+def test_exceptions_survive_pickling(emulator: Emulator, client: mx_sso.Client) -> None:
+    with pytest.raises(mx_sso.HttpError) as caught:
+        client.update_user(emulator.api_key, emulator.client_guid, "USR-nobody", DISABLE)
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert type(copy) is mx_sso.HttpError
+    assert (copy.code, copy.http_status, copy.mx_error, copy.message, copy.attempts) == (
+        caught.value.code,
+        400,
+        caught.value.mx_error,
+        caught.value.message,
+        caught.value.attempts,
+    )
+
+
+def test_status_mirrors_the_c_enum() -> None:
+    assert [s.value for s in mx_sso.Status] == list(range(8))
+    assert mx_sso.Status.HTTP.c_name == "MX_ERR_HTTP"
+    assert mx_sso.status_text(mx_sso.Status.OK) == "success"
+    assert mx_sso.status_text(99) == "unknown status"
