@@ -19,10 +19,14 @@ from typing import Any, Dict, Iterator, List, Union
 
 import pytest
 
-# Test the package in this source tree (not an installed copy) unless told otherwise.
-SOURCE_DIR = Path(__file__).resolve().parent.parent / "src"
-if os.environ.get("MX_SSO_TEST_INSTALLED") != "1":
-    sys.path.insert(0, str(SOURCE_DIR))
+#: The directory holding the mx_sso package of this source tree; the tests import it from here.
+SOURCE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(SOURCE_DIR))
+
+# Outside `make test-python`, use the repository's release build when MX_SSO_LIB is not set.
+_RELEASE_LIBRARY = SOURCE_DIR.parent.parent / "target" / "release" / "libmx_sso.so"
+if not os.environ.get("MX_SSO_LIB") and _RELEASE_LIBRARY.is_file():
+    os.environ["MX_SSO_LIB"] = str(_RELEASE_LIBRARY)
 
 REQUIRED_ENV = ("MX_SSO_BASE_URL", "MX_SSO_EMULATOR_URL", "MX_SSO_API_KEY", "MX_SSO_CLIENT_GUID")
 
@@ -70,6 +74,17 @@ class Emulator:
 
     def clear_faults(self) -> None:
         self._request("DELETE", f"{self.control_url}/_emulator/faults")
+
+
+#: Lines shown in pytest's terminal summary (measurements worth reading in a CI log).
+MEASUREMENTS: List[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if MEASUREMENTS:
+        terminalreporter.section("mx_sso measurements")
+        for line in MEASUREMENTS:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

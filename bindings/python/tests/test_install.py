@@ -1,0 +1,100 @@
+"""`pip install ./bindings/python` into a fresh virtual environment gives a working package.
+
+The install builds the library with cargo (incremental: the repository's target/ directory is
+reused) and bundles it, so the installed package needs no MX_SSO_LIB. Build requirements
+(setuptools, wheel) come from PyPI. Slow (marked ``install``): ``make test-quick`` leaves it out.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+import mx_sso
+from conftest import SOURCE_DIR, Emulator
+
+REPO_ROOT = SOURCE_DIR.parent.parent
+EXAMPLE = REPO_ROOT / "examples" / "python" / "update_user.py"
+
+pytestmark = pytest.mark.install
+
+
+def clean_env(**extra: str) -> Dict[str, str]:
+    """This environment without anything that would find the library or package elsewhere."""
+    env = {
+        name: value for name, value in os.environ.items()
+        if name not in ("MX_SSO_LIB", "PYTHONPATH", "LD_LIBRARY_PATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
+    env.update(extra)
+    return env
+
+
+def run(command: List[str], cwd: Path, env: Dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a fresh venv with ``pip install ./bindings/python`` done."""
+    home = tmp_path_factory.mktemp("venv")
+    venv.create(home / "env", with_pip=True)
+    python = home / "env" / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+    run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(SOURCE_DIR)],
+        cwd=home, env=clean_env(),
+    )
+    return python
+
+
+def test_the_wheel_bundles_the_library(installed_python: Path, tmp_path: Path) -> None:
+    result = run(
+        [str(installed_python), "-c", "import mx_sso, sys; print(mx_sso.LIBRARY_PATH); print(mx_sso.library_version())"],
+        cwd=tmp_path, env=clean_env(),
+    )
+    library_path, version = result.stdout.split()
+    assert Path(library_path).name == "libmx_sso.so"
+    assert Path(library_path).is_relative_to(installed_python.parent.parent)
+    assert version == mx_sso.__version__
+    run([str(installed_python), "-c", "import importlib.resources as r; assert r.files('mx_sso').joinpath('py.typed').is_file()"],
+        cwd=tmp_path, env=clean_env())
+    wheel = run(
+        [str(installed_python), "-c", "import importlib.metadata as m; print(m.distribution('mx-sso').read_text('WHEEL'))"],
+        cwd=tmp_path, env=clean_env(),
+    ).stdout
+    assert "Root-Is-Purelib: false" in wheel
+    assert "Tag: py3-none-" in wheel and "Tag: py3-none-any" not in wheel
+
+
+def test_the_example_disables_a_user(installed_python: Path, emulator: Emulator, tmp_path: Path) -> None:
+    user = emulator.create_user()
+    env = clean_env(
+        MX_SSO_BASE_URL=emulator.base_url,
+        MX_SSO_API_KEY=emulator.api_key,
+        MX_SSO_CLIENT_GUID=emulator.client_guid,
+    )
+    result = run([str(installed_python), str(EXAMPLE), user["external_user_guid"]], cwd=tmp_path, env=env)
+    assert f'"guid": "{user["guid"]}"' in result.stdout
+    assert emulator.status_of(user["guid"]) == "DISABLED"
+
+
+def test_a_snippet_on_the_default_client(installed_python: Path, emulator: Emulator, tmp_path: Path) -> None:
+    user = emulator.create_user()
+    snippet = (
+        "import os, mx_sso\n"
+        "u = mx_sso.update_user(os.environ['MX_SSO_API_KEY'], os.environ['MX_SSO_CLIENT_GUID'],\n"
+        f"                      {user['guid']!r}, {{'status': 'DISABLED'}})\n"
+        "print(u['guid'])\n"
+    )
+    env = clean_env(MX_SSO_BASE_URL=emulator.base_url, MX_SSO_API_KEY=emulator.api_key,
+                    MX_SSO_CLIENT_GUID=emulator.client_guid)
+    result = run([str(installed_python), "-c", snippet], cwd=tmp_path, env=env)
+    assert result.stdout.strip() == user["guid"]
+    assert emulator.status_of(user["guid"]) == "DISABLED"
