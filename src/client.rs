@@ -124,7 +124,7 @@ impl Client {
     ) -> Result<String, Error> {
         update.validate()?;
         if self.options.strict_fields && !update.extra.is_empty() {
-            let names: Vec<&str> = update.extra.keys().map(String::as_str).collect();
+            let names: Vec<&str> = update.extra.names().collect();
             return Err(Error::Validation(format!(
                 "unknown field(s) {}; accepted fields: {}",
                 names.join(", "),
@@ -506,6 +506,22 @@ fn attempt_error(e: AttemptError, attempts: u32, options: &Options) -> Error {
             message: format!("the request failed: {e}"),
             attempts,
         },
+    }
+}
+
+/// How a server answer is judged, for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Result<String, Error> {
+    let answer = Answer {
+        status,
+        content_type: content_type.map(str::to_string),
+        retry_after: None,
+        body: body.to_vec(),
+    };
+    if (200..300).contains(&status) {
+        success_body(answer, 1)
+    } else {
+        Err(http_error(&answer, 1))
     }
 }
 

@@ -29,6 +29,14 @@ pub use model::{
 };
 pub use options::{Options, BASE_URL_ENV, DEFAULT_BASE_URL};
 
+/// Internals exposed to the fuzz targets in `fuzz/` only (`cargo fuzz` sets `--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::client::fuzz_answer;
+    pub use crate::retry::parse_retry_after;
+}
+
 /// The library version as MAJOR*1000000 + MINOR*1000 + PATCH.
 pub const VERSION_NUMBER: u32 = parse_u32(env!("CARGO_PKG_VERSION_MAJOR")) * 1_000_000
     + parse_u32(env!("CARGO_PKG_VERSION_MINOR")) * 1_000

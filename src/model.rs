@@ -8,7 +8,8 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::error::Error;
 
@@ -48,6 +49,53 @@ pub enum Sex {
     Female,
 }
 
+/// Fields outside the documented set, each kept as the exact JSON text the caller gave, so that
+/// they are sent unaltered (re-encoding through `serde_json::Value` would change numbers such as
+/// `1e400` or `180007000010847803886648597760`).
+#[derive(Clone, Debug, Default)]
+pub struct ExtraFields(Vec<(String, Box<RawValue>)>);
+
+impl ExtraFields {
+    /// Adds a field whose value is the JSON text `raw_json`.
+    pub fn insert(&mut self, name: impl Into<String>, raw_json: &str) -> Result<(), Error> {
+        let value = RawValue::from_string(raw_json.to_string())
+            .map_err(|e| Error::Validation(format!("value of extra field: {e}")))?;
+        self.0.push((name.into(), value));
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The field names, in the order given.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+}
+
+impl PartialEq for ExtraFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|((k1, v1), (k2, v2))| k1 == k2 && v1.get() == v2.get())
+    }
+}
+
+impl Serialize for ExtraFields {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
 /// The body of an Update user request: every field optional, at least one set.
 ///
 /// Build it in Rust directly, or parse caller JSON with [`UserUpdate::from_json`], which applies
@@ -76,7 +124,7 @@ pub struct UserUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UserStatus>,
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: ExtraFields,
 }
 
 impl UserUpdate {
@@ -157,8 +205,14 @@ fn body_error(e: serde_json::Error) -> Error {
     }
 }
 
+/// A body field as parsed: documented fields as values to check, others as their exact text.
+enum RawField {
+    Known(Value),
+    Unknown(Box<RawValue>),
+}
+
 /// The body as parsed, before each field's type is checked: a JSON object without duplicate keys.
-struct RawBody(Vec<(String, Value)>);
+struct RawBody(Vec<(String, RawField)>);
 
 impl<'de> Deserialize<'de> for RawBody {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -169,14 +223,18 @@ impl<'de> Deserialize<'de> for RawBody {
                 f.write_str("a JSON object such as {\"status\": \"DISABLED\"}")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawBody, A::Error> {
-                let mut fields: Vec<(String, Value)> = Vec::new();
+                let mut fields: Vec<(String, RawField)> = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
                     if fields.iter().any(|(k, _)| *k == key) {
                         return Err(de::Error::custom(format_args!(
                             "field `{key}` appears more than once; give each field once"
                         )));
                     }
-                    let value = map.next_value::<Value>()?;
+                    let value = if FIELDS.contains(&key.as_str()) {
+                        RawField::Known(map.next_value::<Value>()?)
+                    } else {
+                        RawField::Unknown(map.next_value::<Box<RawValue>>()?)
+                    };
                     fields.push((key, value));
                 }
                 Ok(RawBody(fields))
@@ -189,7 +247,21 @@ impl<'de> Deserialize<'de> for RawBody {
 impl RawBody {
     fn into_update(self, strict_fields: bool) -> Result<UserUpdate, Error> {
         let mut update = UserUpdate::default();
-        for (key, value) in self.0 {
+        for (key, field) in self.0 {
+            let value = match field {
+                RawField::Known(value) => value,
+                RawField::Unknown(_) if strict_fields => {
+                    return Err(Error::Validation(format!(
+                        "json_body has unknown field `{}`; accepted fields: {}",
+                        printable(&key),
+                        FIELDS.join(", ")
+                    )))
+                }
+                RawField::Unknown(raw) => {
+                    update.extra.0.push((key, raw));
+                    continue;
+                }
+            };
             match key.as_str() {
                 "email" => update.email = Some(string_field(&key, value)?),
                 "first_name" => update.first_name = Some(string_field(&key, value)?),
@@ -202,16 +274,7 @@ impl RawBody {
                     update.status = Some(enum_field(&key, value, &["ENABLED", "DISABLED"])?)
                 }
                 "credit_score" => update.credit_score = Some(integer_field(&key, value)?),
-                _ if strict_fields => {
-                    return Err(Error::Validation(format!(
-                        "json_body has unknown field `{}`; accepted fields: {}",
-                        printable(&key),
-                        FIELDS.join(", ")
-                    )))
-                }
-                _ => {
-                    update.extra.insert(key, value);
-                }
+                _ => unreachable!("only documented fields are parsed as values"),
             }
         }
         Ok(update)
@@ -519,6 +582,21 @@ mod tests {
         let sent: Value = serde_json::from_str(&update.to_json()).unwrap();
         assert_eq!(sent["nickname"], "J");
         assert_eq!(sent["status"], "ENABLED");
+        // Unknown fields are sent exactly as given (found by fuzzing: a big integer used to be
+        // re-encoded as a float).
+        let update = UserUpdate::from_json(
+            r#"{"x": [180007000010847803886648597760, 1e400, {"y": null}], "status": "ENABLED"}"#,
+            false,
+        )
+        .expect("lenient parse");
+        assert_eq!(
+            update.to_json(),
+            r#"{"status":"ENABLED","x":[180007000010847803886648597760, 1e400, {"y": null}]}"#
+        );
+        assert_eq!(
+            UserUpdate::from_json(&update.to_json(), false).unwrap(),
+            update
+        );
         // Documented fields are still checked.
         assert!(UserUpdate::from_json(r#"{"status": "x", "nickname": "J"}"#, false).is_err());
     }
