@@ -53,13 +53,16 @@ def cargo_build_shared_library() -> Path:
     if shutil.which(cargo) is None:
         sys.exit(f"mx-sso: `{cargo}` was not found on PATH; building mx_sso needs Rust (cargo)")
     command = [
-        cargo, "build", "--release", "-p", CRATE, "--locked",
+        cargo,
+        "build",
+        "--release",
+        "-p",
+        CRATE,
+        "--locked",
         "--message-format=json-render-diagnostics",
     ]
     print("mx-sso: " + " ".join(command), file=sys.stderr, flush=True)
-    process = subprocess.run(
-        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, check=False
-    )
+    process = subprocess.run(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, check=False)
     if process.returncode != 0:
         sys.exit(f"mx-sso: cargo failed with exit status {process.returncode}")
     return _shared_library_in(process.stdout.splitlines())

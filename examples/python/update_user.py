@@ -15,18 +15,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any, Dict, List
 
 import mx_sso
 
 
-def main(argv: list) -> int:
+def main(argv: List[str]) -> int:
     if len(argv) not in (2, 3):
         print(f"usage: {argv[0]} USER_GUID [ENABLED|DISABLED]", file=sys.stderr)
         return 2
     user_guid = argv[1]
     status = argv[2] if len(argv) == 3 else "DISABLED"
 
-    missing = [name for name in ("MX_SSO_API_KEY", "MX_SSO_CLIENT_GUID") if not os.environ.get(name)]
+    missing = [
+        name for name in ("MX_SSO_API_KEY", "MX_SSO_CLIENT_GUID") if not os.environ.get(name)
+    ]
     if missing:
         print(f"error: set {' and '.join(missing)}", file=sys.stderr)
         return 2
@@ -35,7 +38,7 @@ def main(argv: list) -> int:
 
     # One client per process, reused for every call; MX_SSO_BASE_URL picks the host
     # (default: MX's production API).
-    options = {"timeout_ms": 10_000, "max_retries": 2}
+    options: Dict[str, Any] = {"timeout_ms": 10_000, "max_retries": 2}
     if os.environ.get("MX_SSO_BASE_URL"):
         options["base_url"] = os.environ["MX_SSO_BASE_URL"]
     try:

@@ -34,12 +34,14 @@ from ._version import __version__
 
 def library_version() -> str:
     """The version of the loaded mx-sso C library, such as ``"0.1.0"``."""
-    return _LIB.mx_version().decode("ascii")
+    version: bytes = _LIB.mx_version()
+    return version.decode("ascii")
 
 
 def status_text(status: int) -> str:
     """The library's fixed English description of a status, such as ``"success"``."""
-    return _LIB.mx_status_str(int(status)).decode("utf-8")
+    text: bytes = _LIB.mx_status_str(int(status))
+    return text.decode("utf-8")
 
 
 __all__ = [

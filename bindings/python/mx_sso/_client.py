@@ -19,12 +19,14 @@ from ._lib import LIB
 #: The fields to update: a mapping such as ``{"status": "DISABLED"}`` or the same as JSON text.
 Fields = Union[Mapping[str, Any], str]
 
-#: The server's JSON answer, decoded (for example ``{"user": {"guid": ..., ...}}``).
+#: The server's JSON answer, decoded: MX answers with the updated user (``guid``,
+#: ``external_user_guid``, ``email``, ..., and ``status`` ``{"status": 2, "name": "User update
+#: succeeded", "message": ""}``, which reports the update, not the user's status).
 User = Dict[str, Any]
 
 
 def _encode_text(name: str, value: str) -> bytes:
-    """``value`` as NUL-terminated-safe UTF-8, or an error naming the argument ``name``.
+    """``value`` as UTF-8 for a C string, or an error naming the argument ``name``.
 
     A NUL character would silently cut the text short at the C boundary, so it is refused here.
     The value itself never appears in the error: it may be the API key.
@@ -65,8 +67,10 @@ def _take_string(pointer: ctypes.c_void_p) -> Optional[str]:
 def _call(function: Callable[..., int], *args: Any) -> User:
     """Calls an update function of the library with ``out_buf`` appended; decodes the result."""
     out_buf = ctypes.c_void_p()
-    status = function(*args, ctypes.byref(out_buf))
-    text = _take_string(out_buf)
+    try:
+        status = function(*args, ctypes.byref(out_buf))
+    finally:
+        text = _take_string(out_buf)
     if status != 0:
         raise error_from_result(status, text)
     try:
@@ -184,7 +188,7 @@ class Client:
         if free_now:
             self._finalizer()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(

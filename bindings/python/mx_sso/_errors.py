@@ -169,7 +169,9 @@ def error_from_result(status: Optional[int], text: Optional[str]) -> MxError:
         if status is None:
             status = _STATUS_BY_C_NAME[error["code"]]
     except (ValueError, KeyError, TypeError):
-        return InternalError(f"the library returned status {status} with an unreadable error object")
+        return InternalError(
+            f"the library returned status {status} with an unreadable error object"
+        )
     try:
         code = Status(status)
     except ValueError:

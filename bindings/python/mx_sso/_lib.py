@@ -110,7 +110,12 @@ def _declare_prototypes(lib: ctypes.CDLL) -> None:
     lib.mx_client_new.restype = c_void_p
 
     lib.mx_client_update_user.argtypes = [
-        c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, out_string
+        c_void_p,
+        c_char_p,
+        c_char_p,
+        c_char_p,
+        c_char_p,
+        out_string,
     ]
     lib.mx_client_update_user.restype = c_int
 

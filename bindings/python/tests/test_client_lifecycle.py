@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
 
 import pytest
+from conftest import Emulator
 
 import mx_sso
-from conftest import Emulator
 
 DISABLE = {"status": "DISABLED"}
 

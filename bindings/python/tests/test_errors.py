@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import builtins
 import pickle
-from typing import Any, Dict, Iterator
+from typing import Any, Dict
 
 import pytest
+from conftest import Emulator
 
 import mx_sso
-from conftest import Emulator
 
 DISABLE = {"status": "DISABLED"}
 WRONG_KEY = "SECRET-KEY-5f0c9d7e-do-not-print"
@@ -110,9 +110,7 @@ def test_transport_error_for_a_wrong_api_key(emulator: Emulator, user: Dict[str,
     assert_no_secret(caught.value, WRONG_KEY)
 
 
-def test_transport_error_on_a_close_fault(
-    faults: Emulator, user: Dict[str, Any]
-) -> None:
+def test_transport_error_on_a_close_fault(faults: Emulator, user: Dict[str, Any]) -> None:
     faults.inject({"kind": "close", "count": 5})
     with mx_sso.Client(base_url=faults.base_url, max_retries=0) as client:
         with pytest.raises(mx_sso.TransportError) as caught:
@@ -123,7 +121,9 @@ def test_transport_error_on_a_close_fault(
 def test_response_error_for_a_non_json_success(
     faults: Emulator, user: Dict[str, Any], client: mx_sso.Client
 ) -> None:
-    faults.inject({"kind": "response", "status": 200, "content_type": "text/html", "body": "<html>"})
+    faults.inject(
+        {"kind": "response", "status": 200, "content_type": "text/html", "body": "<html>"}
+    )
     with pytest.raises(mx_sso.ResponseError) as caught:
         client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
     error = caught.value
@@ -132,9 +132,7 @@ def test_response_error_for_a_non_json_success(
     assert_no_secret(error, faults.api_key)
 
 
-def test_response_error_for_a_body_over_the_limit(
-    faults: Emulator, user: Dict[str, Any]
-) -> None:
+def test_response_error_for_a_body_over_the_limit(faults: Emulator, user: Dict[str, Any]) -> None:
     faults.inject({"kind": "large_body", "bytes": 200_000})
     with mx_sso.Client(base_url=faults.base_url, max_response_bytes=10_000) as client:
         with pytest.raises(mx_sso.ResponseError):

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
+from conftest import SOURCE_DIR, Emulator
 
 import mx_sso
-from conftest import SOURCE_DIR, Emulator
 
 REPO_ROOT = SOURCE_DIR.parent.parent
 EXAMPLE = REPO_ROOT / "examples" / "python" / "update_user.py"
@@ -28,15 +28,20 @@ pytestmark = pytest.mark.install
 def clean_env(**extra: str) -> Dict[str, str]:
     """This environment without anything that would find the library or package elsewhere."""
     env = {
-        name: value for name, value in os.environ.items()
+        name: value
+        for name, value in os.environ.items()
         if name not in ("MX_SSO_LIB", "PYTHONPATH", "LD_LIBRARY_PATH", "PYTHONHOME", "VIRTUAL_ENV")
     }
     env.update(extra)
     return env
 
 
-def run(command: List[str], cwd: Path, env: Dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+def run(
+    command: List[str], cwd: Path, env: Dict[str, str], timeout: float = 900
+) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -48,44 +53,77 @@ def installed_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv.create(home / "env", with_pip=True)
     python = home / "env" / ("Scripts" if sys.platform == "win32" else "bin") / "python"
     run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(SOURCE_DIR)],
-        cwd=home, env=clean_env(),
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(SOURCE_DIR),
+        ],
+        cwd=home,
+        env=clean_env(),
     )
     return python
 
 
 def test_the_wheel_bundles_the_library(installed_python: Path, tmp_path: Path) -> None:
     result = run(
-        [str(installed_python), "-c", "import mx_sso, sys; print(mx_sso.LIBRARY_PATH); print(mx_sso.library_version())"],
-        cwd=tmp_path, env=clean_env(),
+        [
+            str(installed_python),
+            "-c",
+            "import mx_sso, sys; print(mx_sso.LIBRARY_PATH); print(mx_sso.library_version())",
+        ],
+        cwd=tmp_path,
+        env=clean_env(),
     )
     library_path, version = result.stdout.split()
     assert Path(library_path).name == "libmx_sso.so"
     assert Path(library_path).is_relative_to(installed_python.parent.parent)
     assert version == mx_sso.__version__
-    run([str(installed_python), "-c", "import importlib.resources as r; assert r.files('mx_sso').joinpath('py.typed').is_file()"],
-        cwd=tmp_path, env=clean_env())
+    run(
+        [
+            str(installed_python),
+            "-c",
+            "import importlib.resources as r; "
+            "assert r.files('mx_sso').joinpath('py.typed').is_file()",
+        ],
+        cwd=tmp_path,
+        env=clean_env(),
+    )
     wheel = run(
-        [str(installed_python), "-c", "import importlib.metadata as m; print(m.distribution('mx-sso').read_text('WHEEL'))"],
-        cwd=tmp_path, env=clean_env(),
+        [
+            str(installed_python),
+            "-c",
+            "import importlib.metadata as m; print(m.distribution('mx-sso').read_text('WHEEL'))",
+        ],
+        cwd=tmp_path,
+        env=clean_env(),
     ).stdout
     assert "Root-Is-Purelib: false" in wheel
     assert "Tag: py3-none-" in wheel and "Tag: py3-none-any" not in wheel
 
 
-def test_the_example_disables_a_user(installed_python: Path, emulator: Emulator, tmp_path: Path) -> None:
+def test_the_example_disables_a_user(
+    installed_python: Path, emulator: Emulator, tmp_path: Path
+) -> None:
     user = emulator.create_user()
     env = clean_env(
         MX_SSO_BASE_URL=emulator.base_url,
         MX_SSO_API_KEY=emulator.api_key,
         MX_SSO_CLIENT_GUID=emulator.client_guid,
     )
-    result = run([str(installed_python), str(EXAMPLE), user["external_user_guid"]], cwd=tmp_path, env=env)
+    result = run(
+        [str(installed_python), str(EXAMPLE), user["external_user_guid"]], cwd=tmp_path, env=env
+    )
     assert f'"guid": "{user["guid"]}"' in result.stdout
     assert emulator.status_of(user["guid"]) == "DISABLED"
 
 
-def test_a_snippet_on_the_default_client(installed_python: Path, emulator: Emulator, tmp_path: Path) -> None:
+def test_a_snippet_on_the_default_client(
+    installed_python: Path, emulator: Emulator, tmp_path: Path
+) -> None:
     user = emulator.create_user()
     snippet = (
         "import os, mx_sso\n"
@@ -93,8 +131,11 @@ def test_a_snippet_on_the_default_client(installed_python: Path, emulator: Emula
         f"                      {user['guid']!r}, {{'status': 'DISABLED'}})\n"
         "print(u['guid'])\n"
     )
-    env = clean_env(MX_SSO_BASE_URL=emulator.base_url, MX_SSO_API_KEY=emulator.api_key,
-                    MX_SSO_CLIENT_GUID=emulator.client_guid)
+    env = clean_env(
+        MX_SSO_BASE_URL=emulator.base_url,
+        MX_SSO_API_KEY=emulator.api_key,
+        MX_SSO_CLIENT_GUID=emulator.client_guid,
+    )
     result = run([str(installed_python), "-c", snippet], cwd=tmp_path, env=env)
     assert result.stdout.strip() == user["guid"]
     assert emulator.status_of(user["guid"]) == "DISABLED"

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-import ctypes
 from typing import Dict, Optional
 
 import pytest
+from conftest import SOURCE_DIR
 
 import mx_sso
 from mx_sso import _lib
-from conftest import SOURCE_DIR
 
 
 def run_import(pythonpath: Path, mx_sso_lib: Optional[str]) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
     """Imports mx_sso in a fresh interpreter; prints where the library came from."""
     env: Dict[str, str] = {
-        name: value for name, value in os.environ.items()
+        name: value
+        for name, value in os.environ.items()
         if name not in ("MX_SSO_LIB", "LD_LIBRARY_PATH", "PYTHONPATH")
     }
     env["PYTHONPATH"] = str(pythonpath)
@@ -28,7 +29,12 @@ def run_import(pythonpath: Path, mx_sso_lib: Optional[str]) -> subprocess.Comple
         env["MX_SSO_LIB"] = mx_sso_lib
     return subprocess.run(
         [sys.executable, "-c", "import mx_sso; print(mx_sso.LIBRARY_PATH)"],
-        env=env, cwd=pythonpath, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        cwd=pythonpath,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -47,7 +53,9 @@ def test_compatibility_rule() -> None:
 
 def test_an_incompatible_library_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_lib, "EXPECTED_VERSION", (0, 99, 0))
-    with pytest.raises(mx_sso.LibraryLoadError, match=r"needs version 0\.99\.x .* is version 0\.1\.0"):
+    with pytest.raises(
+        mx_sso.LibraryLoadError, match=r"needs version 0\.99\.x .* is version 0\.1\.0"
+    ):
         _lib._check_version(_lib.LIB, "libmx_sso.so")
 
 
@@ -64,7 +72,9 @@ def test_not_found_says_where_it_looked(tmp_path: Path) -> None:
 
 
 def test_a_file_that_is_not_a_library_is_reported(tmp_path: Path) -> None:
-    shutil.copytree(SOURCE_DIR / "mx_sso", tmp_path / "mx_sso", ignore=shutil.ignore_patterns("libmx_sso.*"))
+    shutil.copytree(
+        SOURCE_DIR / "mx_sso", tmp_path / "mx_sso", ignore=shutil.ignore_patterns("libmx_sso.*")
+    )
     bogus = tmp_path / "libmx_sso.so"
     bogus.write_text("not a shared library")
     result = run_import(tmp_path, str(bogus))
@@ -82,7 +92,9 @@ def test_the_bundled_library_comes_first(tmp_path: Path) -> None:
 
 
 def test_mx_sso_lib_is_used_when_nothing_is_bundled(tmp_path: Path) -> None:
-    shutil.copytree(SOURCE_DIR / "mx_sso", tmp_path / "mx_sso", ignore=shutil.ignore_patterns("libmx_sso.*"))
+    shutil.copytree(
+        SOURCE_DIR / "mx_sso", tmp_path / "mx_sso", ignore=shutil.ignore_patterns("libmx_sso.*")
+    )
     result = run_import(tmp_path, _lib.LIBRARY_PATH)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == _lib.LIBRARY_PATH
@@ -90,8 +102,14 @@ def test_mx_sso_lib_is_used_when_nothing_is_bundled(tmp_path: Path) -> None:
 
 def test_every_function_has_a_prototype() -> None:
     for name in (
-        "mx_update_user", "mx_client_new", "mx_client_update_user", "mx_client_free",
-        "mx_string_free", "mx_status_str", "mx_version", "mx_version_number",
+        "mx_update_user",
+        "mx_client_new",
+        "mx_client_update_user",
+        "mx_client_free",
+        "mx_string_free",
+        "mx_status_str",
+        "mx_version",
+        "mx_version_number",
     ):
         function = getattr(_lib.LIB, name)
         assert function.argtypes is not None, name

@@ -12,9 +12,9 @@ import sys
 from typing import Any, Callable, Dict
 
 import pytest
+from conftest import MEASUREMENTS, Emulator
 
 import mx_sso
-from conftest import MEASUREMENTS, Emulator
 
 CALLS = 3000
 MAX_GROWTH_KB = 10 * 1024
@@ -29,10 +29,18 @@ def peak_rss_kb() -> int:
 def run_calls(count: int, client: mx_sso.Client, emulator: Emulator, user: Dict[str, Any]) -> None:
     """Cycles through a success, an HTTP error, a validation error and a default-client call."""
     kinds: Dict[int, Callable[[], Any]] = {
-        0: lambda: client.update_user(emulator.api_key, emulator.client_guid, user["guid"], {"status": "DISABLED"}),
-        1: lambda: client.update_user(emulator.api_key, emulator.client_guid, "USR-missing", '{"status": "ENABLED"}'),
-        2: lambda: client.update_user(emulator.api_key, emulator.client_guid, user["guid"], {"sex": "X"}),
-        3: lambda: mx_sso.update_user(emulator.api_key, emulator.client_guid, user["guid"], {"first_name": "A"}),
+        0: lambda: client.update_user(
+            emulator.api_key, emulator.client_guid, user["guid"], {"status": "DISABLED"}
+        ),
+        1: lambda: client.update_user(
+            emulator.api_key, emulator.client_guid, "USR-missing", '{"status": "ENABLED"}'
+        ),
+        2: lambda: client.update_user(
+            emulator.api_key, emulator.client_guid, user["guid"], {"sex": "X"}
+        ),
+        3: lambda: mx_sso.update_user(
+            emulator.api_key, emulator.client_guid, user["guid"], {"first_name": "A"}
+        ),
     }
     for i in range(count):
         try:
@@ -52,19 +60,22 @@ def test_calls_do_not_leak(emulator: Emulator, user: Dict[str, Any]) -> None:
             mx_sso.Client(base_url=emulator.base_url, timeout_ms=1000).close()
         gc.collect()
         growth = peak_rss_kb() - before
-    MEASUREMENTS.append(f"memory: {CALLS} calls + 200 clients: peak RSS {before} KiB, +{growth} KiB")
+    MEASUREMENTS.append(
+        f"memory: {CALLS} calls + 200 clients: peak RSS {before} KiB, +{growth} KiB"
+    )
     assert growth < MAX_GROWTH_KB, f"peak RSS grew by {growth} KiB over {CALLS} calls"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="resource is POSIX only")
-def test_large_answers_are_freed(
-    faults: Emulator, user: Dict[str, Any]
-) -> None:
+def test_large_answers_are_freed(faults: Emulator, user: Dict[str, Any]) -> None:
     """300 answers of 100 KB each: 30 MB would stay behind if a result were not freed."""
     answers, size = 300, 100_000
     with mx_sso.Client(base_url=faults.base_url) as client:
+
         def call() -> None:
-            answer = client.update_user(faults.api_key, faults.client_guid, user["guid"], {"status": "DISABLED"})
+            answer = client.update_user(
+                faults.api_key, faults.client_guid, user["guid"], {"status": "DISABLED"}
+            )
             assert len(answer["padding"]) == size - len('{"padding":""}')
 
         faults.inject({"kind": "large_body", "bytes": size, "count": 20})

@@ -6,8 +6,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
 
-import mx_sso
 from conftest import MEASUREMENTS, Emulator
+
+import mx_sso
 
 
 def test_400_calls_from_8_threads_on_one_client(emulator: Emulator) -> None:
@@ -17,7 +18,12 @@ def test_400_calls_from_8_threads_on_one_client(emulator: Emulator) -> None:
         user = users[i % len(users)]
         if i % 5 == 4:  # every fifth call fails, to exercise the error path concurrently
             try:
-                client.update_user(emulator.api_key, emulator.client_guid, f"USR-missing-{i}", {"status": "DISABLED"})
+                client.update_user(
+                    emulator.api_key,
+                    emulator.client_guid,
+                    f"USR-missing-{i}",
+                    {"status": "DISABLED"},
+                )
             except mx_sso.HttpError as e:
                 assert e.http_status == 400 and f"USR-missing-{i}" in (e.mx_error or "")
                 return
@@ -35,4 +41,6 @@ def test_400_calls_from_8_threads_on_one_client(emulator: Emulator) -> None:
             for future in [pool.submit(call, i) for i in range(400)]:
                 future.result()
         elapsed = time.perf_counter() - started
-    MEASUREMENTS.append(f"threads: 400 calls from 8 threads on one Client in {elapsed * 1000:.0f} ms")
+    MEASUREMENTS.append(
+        f"threads: 400 calls from 8 threads on one Client in {elapsed * 1000:.0f} ms"
+    )

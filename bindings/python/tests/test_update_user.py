@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-import mx_sso
 from conftest import Emulator
+
+import mx_sso
 
 
 def test_default_client_with_a_dict(emulator: Emulator, user: Dict[str, Any]) -> None:
