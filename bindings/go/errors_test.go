@@ -1,0 +1,77 @@
+package mxsso
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestStatusCodes(t *testing.T) {
+	for code, name := range map[StatusCode]string{
+		CodeOK: "MX_OK", CodeInvalidArgument: "MX_ERR_INVALID_ARGUMENT", CodeValidation: "MX_ERR_VALIDATION",
+		CodeHTTP: "MX_ERR_HTTP", CodeTimeout: "MX_ERR_TIMEOUT", CodeTransport: "MX_ERR_TRANSPORT",
+		CodeResponse: "MX_ERR_RESPONSE", CodeInternal: "MX_ERR_INTERNAL",
+	} {
+		if code.Name() != name {
+			t.Errorf("%d.Name() = %q, want %q", int(code), code.Name(), name)
+		}
+		if code.String() == "" || code.String() == "unknown status" {
+			t.Errorf("%s.String() = %q", name, code.String())
+		}
+	}
+	if CodeOK.String() != "success" {
+		t.Errorf("CodeOK.String() = %q", CodeOK.String())
+	}
+	if s := StatusCode(99).String(); s != "unknown status" {
+		t.Errorf("StatusCode(99).String() = %q", s)
+	}
+	if n := StatusCode(-1).Name(); n != "mx_status(-1)" {
+		t.Errorf("StatusCode(-1).Name() = %q", n)
+	}
+}
+
+func TestErrorIsAndAs(t *testing.T) {
+	err := fmt.Errorf("disabling user: %w", errorFromObject(CodeHTTP,
+		[]byte(`{"error":{"code":"MX_ERR_HTTP","message":"HTTP 400","http_status":400,"attempts":1,"mx_error":"User with guid X not found."}}`)))
+	if !errors.Is(err, ErrHTTP) || errors.Is(err, ErrValidation) || errors.Is(err, ErrClosed) {
+		t.Errorf("errors.Is does not follow the code")
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatal("errors.As failed")
+	}
+	want := Error{Code: CodeHTTP, HTTPStatus: 400, Message: "HTTP 400", MXError: "User with guid X not found.", Attempts: 1}
+	if *e != want {
+		t.Errorf("got %#v, want %#v", *e, want)
+	}
+	if e.Error() != "mxsso: HTTP 400" {
+		t.Errorf("Error() = %q", e.Error())
+	}
+	if ErrTimeout.Error() != "mxsso: "+CodeTimeout.String() {
+		t.Errorf("sentinel text = %q", ErrTimeout.Error())
+	}
+}
+
+func TestErrorObjectEdgeCases(t *testing.T) {
+	e := errorFromObject(CodeTransport, []byte(`{"error":{"code":"MX_ERR_TRANSPORT","message":"closed","http_status":null}}`))
+	if e.HTTPStatus != 0 || e.Attempts != 0 || e.Message != "closed" {
+		t.Errorf("got %#v", e)
+	}
+	e = errorFromObject(CodeInternal, []byte("not json"))
+	if e.Code != CodeInternal || e.Message == "" {
+		t.Errorf("unreadable object: %#v", e)
+	}
+	e = errorFromClientNew(`{"error":{"code":"MX_ERR_VALIDATION","message":"m","http_status":null}}`)
+	if e.Code != CodeValidation || e.Message != "m" {
+		t.Errorf("client new: %#v", e)
+	}
+	if e = errorFromClientNew(""); e.Code != CodeInvalidArgument || e.Message == "" {
+		t.Errorf("client new without object: %#v", e)
+	}
+}
+
+func TestLibraryVersion(t *testing.T) {
+	if v := LibraryVersion(); v == "" {
+		t.Error("LibraryVersion() is empty")
+	}
+}

@@ -1,0 +1,3 @@
+module github.com/mx-sso/mx-sso/bindings/go
+
+go 1.22

@@ -1,0 +1,104 @@
+package mxsso
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Option sets one client option for [NewClient]. Each one is a key of the library's options
+// JSON object; options not given keep the library's defaults, and the library checks every
+// value (a bad one makes NewClient fail with [ErrInvalidArgument]).
+type Option func(*options)
+
+// options is the JSON object handed to mx_client_new; only the options set are marshalled.
+type options struct {
+	BaseURL           *string `json:"base_url,omitempty"`
+	TimeoutMS         *int64  `json:"timeout_ms,omitempty"`
+	ConnectTimeoutMS  *int64  `json:"connect_timeout_ms,omitempty"`
+	MaxRetries        *int    `json:"max_retries,omitempty"`
+	Proxy             *string `json:"proxy,omitempty"`
+	CAFile            *string `json:"ca_file,omitempty"`
+	UserAgent         *string `json:"user_agent,omitempty"`
+	MaxResponseBytes  *int64  `json:"max_response_bytes,omitempty"`
+	AllowInsecureHTTP *bool   `json:"allow_insecure_http,omitempty"`
+	StrictFields      *bool   `json:"strict_fields,omitempty"`
+}
+
+// marshal gives the options JSON object, such as {"base_url":"...","timeout_ms":2000}.
+func (o *options) marshal() (string, error) {
+	text, err := json.Marshal(o)
+	return string(text), err
+}
+
+// WithBaseURL sets the server (default https://api2.moneydesktop.com; MX's integration host
+// is https://int-api2.moneydesktop.com). Plain http:// is refused except for loopback hosts
+// unless [WithAllowInsecureHTTP] is set.
+func WithBaseURL(url string) Option {
+	return func(o *options) { o.BaseURL = &url }
+}
+
+// WithTimeout sets the overall deadline of one call, retries included (default 30s). It is
+// sent in whole milliseconds, rounded up.
+func WithTimeout(d time.Duration) Option {
+	ms := milliseconds(d)
+	return func(o *options) { o.TimeoutMS = &ms }
+}
+
+// WithConnectTimeout sets the deadline for opening a connection (default 5s), in whole
+// milliseconds, rounded up.
+func WithConnectTimeout(d time.Duration) Option {
+	ms := milliseconds(d)
+	return func(o *options) { o.ConnectTimeoutMS = &ms }
+}
+
+// WithMaxRetries sets how many times a call may be retried after a connect failure or a
+// 429, 502, 503 or 504 answer (default 2; 0 turns retries off).
+func WithMaxRetries(n int) Option {
+	return func(o *options) { o.MaxRetries = &n }
+}
+
+// WithProxy sets the proxy, such as "http://proxy.example:3128"; "" turns proxies off. By
+// default the proxy comes from HTTPS_PROXY, ALL_PROXY and NO_PROXY.
+func WithProxy(url string) Option {
+	return func(o *options) { o.Proxy = &url }
+}
+
+// WithCAFile adds the certificates of a PEM file to the trusted roots (for example a
+// corporate TLS proxy's CA). It never turns certificate checks off.
+func WithCAFile(path string) Option {
+	return func(o *options) { o.CAFile = &path }
+}
+
+// WithUserAgent sets the User-Agent header (default "mx-sso/<version>").
+func WithUserAgent(userAgent string) Option {
+	return func(o *options) { o.UserAgent = &userAgent }
+}
+
+// WithMaxResponseBytes sets the largest response body accepted (default 1 MiB); a larger
+// one fails with [ErrResponse].
+func WithMaxResponseBytes(n int64) Option {
+	return func(o *options) { o.MaxResponseBytes = &n }
+}
+
+// WithAllowInsecureHTTP allows plain http:// base URLs for hosts other than loopback
+// (default false).
+func WithAllowInsecureHTTP(allow bool) Option {
+	return func(o *options) { o.AllowInsecureHTTP = &allow }
+}
+
+// WithStrictFields sets whether an unknown body field (a typo such as "stauts") is a
+// validation error (default true) rather than sent as is.
+func WithStrictFields(strict bool) Option {
+	return func(o *options) { o.StrictFields = &strict }
+}
+
+// milliseconds converts d to whole milliseconds, rounding a positive remainder up so that a
+// short positive duration never becomes 0. Negative durations stay negative, for the library
+// to reject.
+func milliseconds(d time.Duration) int64 {
+	ms := d.Milliseconds()
+	if d > 0 && d%time.Millisecond != 0 {
+		ms++
+	}
+	return ms
+}
