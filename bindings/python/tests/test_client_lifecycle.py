@@ -78,3 +78,32 @@ def test_close_while_other_threads_call(faults: Emulator, user: Dict[str, Any]) 
     assert outcomes == ["ok"] * 4
     with pytest.raises(mx_sso.InvalidArgumentError):
         client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+
+
+def test_close_racing_with_many_calls_never_crashes(emulator: Emulator) -> None:
+    """Repeatedly close a client while 4 threads call it in a loop: every call either
+    completes (here: MX's 400) or is refused as closed; the process never crashes."""
+
+    def hammer(client: mx_sso.Client, outcomes: List[str]) -> None:
+        while True:
+            try:
+                client.update_user(emulator.api_key, emulator.client_guid, "USR-nobody", DISABLE)
+            except mx_sso.HttpError:
+                outcomes.append("answered")
+            except mx_sso.InvalidArgumentError as e:
+                assert "closed" in e.message
+                outcomes.append("refused")
+                return
+
+    for round_number in range(30):
+        client = mx_sso.Client(base_url=emulator.base_url)
+        outcomes: List[str] = []
+        threads = [threading.Thread(target=hammer, args=(client, outcomes)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        threading.Event().wait(0.001 * (round_number % 5))
+        client.close()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert outcomes.count("refused") == 4
+        assert not client._finalizer.alive

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import builtins
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, Dict
 
 import pytest
-from conftest import Emulator
+from conftest import SOURCE_DIR, Emulator
 
 import mx_sso
 
@@ -229,3 +233,26 @@ def test_status_mirrors_the_c_enum() -> None:
     assert mx_sso.Status.HTTP.c_name == "MX_ERR_HTTP"
     assert mx_sso.status_text(mx_sso.Status.OK) == "success"
     assert mx_sso.status_text(99) == "unknown status"
+
+
+def test_an_unusable_mx_sso_base_url_names_the_variable(tmp_path: Path) -> None:
+    """The default client reads MX_SSO_BASE_URL once per process: checked in a fresh one."""
+    snippet = (
+        "import mx_sso\n"
+        "try:\n"
+        "    mx_sso.update_user('k', 'c', 'u', {'status': 'DISABLED'})\n"
+        "except mx_sso.InvalidArgumentError as e:\n"
+        "    print(e.message)\n"
+    )
+    env = dict(os.environ, MX_SSO_BASE_URL="ftp://example.com", PYTHONPATH=str(SOURCE_DIR))
+    result = subprocess.run(
+        [sys.executable, "-c", snippet],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "MX_SSO_BASE_URL" in result.stdout
