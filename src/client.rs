@@ -261,7 +261,7 @@ impl Client {
                 Err(AttemptError::Connect(e)) | Err(AttemptError::Timeout(e))
                     if trace.connect_failed =>
                 {
-                    let error = connect_error(&e, attempts, self.options.connect_timeout_ms);
+                    let error = connect_error(&e, attempts, &self.options, remaining);
                     if retries >= self.options.max_retries {
                         return Err(error);
                     }
@@ -454,8 +454,20 @@ fn give_up_on_retry_after(error: Error, asked: Duration, left: Duration) -> Erro
     }
 }
 
-fn connect_error(e: &ureq::Error, attempts: u32, connect_timeout_ms: u64) -> Error {
+/// A failed connect. `remaining` is what was left of the deadline when the attempt started:
+/// when it was shorter than `connect_timeout_ms`, the overall deadline is what ran out.
+fn connect_error(e: &ureq::Error, attempts: u32, options: &Options, remaining: Duration) -> Error {
+    let connect_timeout_ms = options.connect_timeout_ms;
     match e {
+        ureq::Error::Timeout(_) if remaining < Duration::from_millis(connect_timeout_ms) => {
+            Error::Timeout {
+                message: format!(
+                    "no connection within timeout_ms ({} ms) after {attempts} attempt(s)",
+                    options.timeout_ms
+                ),
+                attempts,
+            }
+        }
         ureq::Error::Timeout(_) => Error::Timeout {
             message: format!(
                 "connecting took longer than connect_timeout_ms ({connect_timeout_ms} ms) \
@@ -472,7 +484,12 @@ fn connect_error(e: &ureq::Error, attempts: u32, connect_timeout_ms: u64) -> Err
 
 fn attempt_error(e: AttemptError, attempts: u32, options: &Options) -> Error {
     match e {
-        AttemptError::Connect(e) => connect_error(&e, attempts, options.connect_timeout_ms),
+        AttemptError::Connect(e) => connect_error(
+            &e,
+            attempts,
+            options,
+            Duration::from_millis(options.timeout_ms),
+        ),
         AttemptError::ClosedWithoutAnswer(e) => Error::Transport {
             message: format!("the connection was closed without an answer ({e}); {NO_ANSWER_HINT}"),
             attempts,
