@@ -91,7 +91,12 @@ class BuildPyWithRustLibrary(build_py):
     def run(self) -> None:
         super().run()
         library = cargo_build_shared_library()
-        destination = Path(self.build_lib) / PACKAGE / library.name
+        # An editable install (pip install -e) imports the package from the source tree.
+        if getattr(self, "editable_mode", False):
+            package_dir = Path(__file__).resolve().parent / PACKAGE
+        else:
+            package_dir = Path(self.build_lib) / PACKAGE
+        destination = package_dir / library.name
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(library, destination)
         print(f"mx-sso: bundled {library} as {destination}", file=sys.stderr, flush=True)

@@ -7,6 +7,7 @@ package is used from the source tree.
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import sys
@@ -27,6 +28,19 @@ sys.path.insert(0, str(SOURCE_DIR))
 _RELEASE_LIBRARY = SOURCE_DIR.parent.parent / "target" / "release" / "libmx_sso.so"
 if not os.environ.get("MX_SSO_LIB") and _RELEASE_LIBRARY.is_file():
     os.environ["MX_SSO_LIB"] = str(_RELEASE_LIBRARY)
+
+# A library copied into the source package (by `pip install -e`) is loaded before MX_SSO_LIB:
+# refuse to test a copy that differs from the build under test.
+_SOURCE_COPY = SOURCE_DIR / "mx_sso" / "libmx_sso.so"
+if (
+    _SOURCE_COPY.is_file()
+    and os.environ.get("MX_SSO_LIB")
+    and not filecmp.cmp(_SOURCE_COPY, os.environ["MX_SSO_LIB"], shallow=False)
+):
+    raise pytest.UsageError(
+        f"{_SOURCE_COPY} (left by `pip install -e`) differs from MX_SSO_LIB="
+        f"{os.environ['MX_SSO_LIB']} and would be loaded instead: delete it or reinstall"
+    )
 
 REQUIRED_ENV = ("MX_SSO_BASE_URL", "MX_SSO_EMULATOR_URL", "MX_SSO_API_KEY", "MX_SSO_CLIENT_GUID")
 
