@@ -77,9 +77,9 @@ type User struct {
 	// Phone is the user's phone number.
 	Phone string `json:"phone"`
 	// Birthday is the birth date of read and create responses ("" when null or absent).
-	Birthday string `json:"birthday"`
+	Birthday string `json:"birthday,omitempty"`
 	// Age is what update responses show instead of Birthday; nil when absent or null.
-	Age *int `json:"age"`
+	Age *int `json:"age,omitempty"`
 	// Sex is MX's integer code for the user's sex (its examples suggest 0 = male and
 	// 1 = female, which MX does not document); nil when absent or null.
 	Sex *int `json:"sex"`
@@ -88,7 +88,7 @@ type User struct {
 	// ZipCode is the user's zip code, which MX may send as a JSON number.
 	ZipCode ZipCode `json:"zip_code"`
 	// LastLogin is the last sign-in date of read responses ("" when null or absent).
-	LastLogin string `json:"last_login"`
+	LastLogin string `json:"last_login,omitempty"`
 	// MasterWidgetURL is the URL of the master widget. MX says to use widget URLs as
 	// returned, never to parse them.
 	MasterWidgetURL string `json:"master_widget_url"`
