@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::Agent;
 
-use crate::error::{redact, Error};
+use crate::error::{mask_query_key, redact, Error};
 use crate::model::{check_id, percent_encode, UserUpdate};
 use crate::options::{BaseUrl, Options};
 use crate::retry::{backoff, is_retryable_status, parse_retry_after};
@@ -168,45 +168,16 @@ impl Client {
         ))
     }
 
-    /// Sends the PUT, retrying as documented, and maps the outcome. Every error message is
-    /// redacted of the key here, the one exit of every request path.
+    /// Sends the PUT, retrying as documented. Text from outside this crate (server bodies and
+    /// headers, ureq's error texts) has the key masked where it is formatted into a message
+    /// ([`foreign`]); as a second line of defence every `k=` query value left in a message is
+    /// masked here, the one exit of every request path.
     fn put(&self, api_key: &str, url: &str, body: &str) -> Result<String, Error> {
-        self.put_with_retries(url, body).map_err(|e| match e {
-            Error::Http {
-                status,
-                mx_error,
-                message,
-                attempts,
-            } => Error::Http {
-                status,
-                mx_error: mx_error.map(|m| redact(&m, api_key)),
-                message: redact(&message, api_key),
-                attempts,
-            },
-            Error::Timeout { message, attempts } => Error::Timeout {
-                message: redact(&message, api_key),
-                attempts,
-            },
-            Error::Transport { message, attempts } => Error::Transport {
-                message: redact(&message, api_key),
-                attempts,
-            },
-            Error::Response {
-                status,
-                message,
-                attempts,
-            } => Error::Response {
-                status,
-                message: redact(&message, api_key),
-                attempts,
-            },
-            Error::InvalidArgument(m) => Error::InvalidArgument(redact(&m, api_key)),
-            Error::Validation(m) => Error::Validation(redact(&m, api_key)),
-            Error::Internal(m) => Error::Internal(redact(&m, api_key)),
-        })
+        self.put_with_retries(api_key, url, body)
+            .map_err(|e| e.map_messages(mask_query_key))
     }
 
-    fn put_with_retries(&self, url: &str, body: &str) -> Result<String, Error> {
+    fn put_with_retries(&self, key: &str, url: &str, body: &str) -> Result<String, Error> {
         let timeout = Duration::from_millis(self.options.timeout_ms);
         let deadline = Instant::now() + timeout;
         let mut attempts: u32 = 0;
@@ -231,12 +202,12 @@ impl Client {
             // What to report if this attempt is the last one, and how long to wait otherwise.
             let (error, wait) = match outcome {
                 Ok(answer) if (200..300).contains(&answer.status) => {
-                    return success_body(answer, attempts);
+                    return success_body(answer, attempts, key);
                 }
                 Ok(answer) => {
                     let retryable = is_retryable_status(answer.status);
                     let server_wait = answer.retry_after;
-                    let error = http_error(&answer, attempts);
+                    let error = http_error(&answer, attempts, key);
                     if !retryable || retries >= self.options.max_retries {
                         return Err(error);
                     }
@@ -261,13 +232,13 @@ impl Client {
                 Err(AttemptError::Connect(e)) | Err(AttemptError::Timeout(e))
                     if trace.connect_failed =>
                 {
-                    let error = connect_error(&e, attempts, &self.options, remaining);
+                    let error = connect_error(&e, attempts, &self.options, remaining, key);
                     if retries >= self.options.max_retries {
                         return Err(error);
                     }
                     (error, backoff(retries))
                 }
-                Err(other) => return Err(attempt_error(other, attempts, &self.options)),
+                Err(other) => return Err(attempt_error(other, attempts, &self.options, key)),
             };
             let left = deadline.saturating_duration_since(Instant::now());
             if wait >= left {
@@ -356,7 +327,7 @@ fn is_closed_kind(kind: io::ErrorKind) -> bool {
 }
 
 /// A 2xx answer: its body, if it is JSON within the limits.
-fn success_body(answer: Answer, attempts: u32) -> Result<String, Error> {
+fn success_body(answer: Answer, attempts: u32, key: &str) -> Result<String, Error> {
     let status = answer.status;
     let not_json = |why: String| Error::Response {
         status,
@@ -367,14 +338,14 @@ fn success_body(answer: Answer, attempts: u32) -> Result<String, Error> {
         if !is_json_content_type(ct) {
             return Err(not_json(format!(
                 "with Content-Type {:?}, not application/json",
-                printable_prefix(ct.as_bytes())
+                foreign(ct.as_bytes(), key)
             )));
         }
     }
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body) {
         return Err(not_json(format!(
             "the body is not JSON ({e}); it starts with {:?}",
-            printable_prefix(&answer.body)
+            foreign(&answer.body, key)
         )));
     }
     String::from_utf8(answer.body).map_err(|_| not_json("the body is not UTF-8".into()))
@@ -390,18 +361,23 @@ fn is_json_content_type(value: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
-/// At most 80 characters of a body, lossily decoded, for an error message.
-fn printable_prefix(bytes: &[u8]) -> String {
-    let head = &bytes[..bytes.len().min(80)];
-    String::from_utf8_lossy(head).into_owned()
+/// Text from outside this crate (a body, a header, ureq's error text) made fit for a message:
+/// at most 200 bytes, lossily decoded, with the key masked.
+fn foreign(bytes: &[u8], key: &str) -> String {
+    let head = &bytes[..bytes.len().min(200)];
+    redact(&String::from_utf8_lossy(head), key)
 }
 
 /// A non-2xx answer as an error, with MX's `error` text when the body has one.
-fn http_error(answer: &Answer, attempts: u32) -> Error {
+fn http_error(answer: &Answer, attempts: u32, key: &str) -> Error {
     let status = answer.status;
     let mx_error = serde_json::from_slice::<serde_json::Value>(&answer.body)
         .ok()
-        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string));
+        .and_then(|v| {
+            v.get("error")
+                .and_then(|e| e.as_str())
+                .map(|t| redact(t, key))
+        });
     let detail = match (&mx_error, status) {
         (Some(text), _) => format!(": {text}"),
         (None, 404) => " with no body: MX answers so for a wrong URL path (check base_url) or \
@@ -409,7 +385,7 @@ fn http_error(answer: &Answer, attempts: u32) -> Error {
             .to_string(),
         (None, 502) => " with no body: the MX API is down; contact MX".to_string(),
         (None, _) if answer.body.is_empty() => " with no body".to_string(),
-        (None, _) => format!(": {:?}", printable_prefix(&answer.body)),
+        (None, _) => format!(": {:?}", foreign(&answer.body, key)),
     };
     let hint = match (status, mx_error.as_deref()) {
         (500, Some(t)) if t.contains("Client must be associated") => {
@@ -456,7 +432,13 @@ fn give_up_on_retry_after(error: Error, asked: Duration, left: Duration) -> Erro
 
 /// A failed connect. `remaining` is what was left of the deadline when the attempt started:
 /// when it was shorter than `connect_timeout_ms`, the overall deadline is what ran out.
-fn connect_error(e: &ureq::Error, attempts: u32, options: &Options, remaining: Duration) -> Error {
+fn connect_error(
+    e: &ureq::Error,
+    attempts: u32,
+    options: &Options,
+    remaining: Duration,
+    key: &str,
+) -> Error {
     let connect_timeout_ms = options.connect_timeout_ms;
     match e {
         ureq::Error::Timeout(_) if remaining < Duration::from_millis(connect_timeout_ms) => {
@@ -476,22 +458,29 @@ fn connect_error(e: &ureq::Error, attempts: u32, options: &Options, remaining: D
             attempts,
         },
         other => Error::Transport {
-            message: format!("could not connect after {attempts} attempt(s): {other}"),
+            message: format!(
+                "could not connect after {attempts} attempt(s): {}",
+                foreign(other.to_string().as_bytes(), key)
+            ),
             attempts,
         },
     }
 }
 
-fn attempt_error(e: AttemptError, attempts: u32, options: &Options) -> Error {
+fn attempt_error(e: AttemptError, attempts: u32, options: &Options, key: &str) -> Error {
     match e {
         AttemptError::Connect(e) => connect_error(
             &e,
             attempts,
             options,
             Duration::from_millis(options.timeout_ms),
+            key,
         ),
         AttemptError::ClosedWithoutAnswer(e) => Error::Transport {
-            message: format!("the connection was closed without an answer ({e}); {NO_ANSWER_HINT}"),
+            message: format!(
+                "the connection was closed without an answer ({}); {NO_ANSWER_HINT}",
+                foreign(e.to_string().as_bytes(), key)
+            ),
             attempts,
         },
         AttemptError::TooLarge { status, limit } if (200..300).contains(&status) => {
@@ -520,7 +509,10 @@ fn attempt_error(e: AttemptError, attempts: u32, options: &Options) -> Error {
             attempts,
         },
         AttemptError::Other(e) => Error::Transport {
-            message: format!("the request failed: {e}"),
+            message: format!(
+                "the request failed: {}",
+                foreign(e.to_string().as_bytes(), key)
+            ),
             attempts,
         },
     }
@@ -536,9 +528,9 @@ pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Resu
         body: body.to_vec(),
     };
     if (200..300).contains(&status) {
-        success_body(answer, 1)
+        success_body(answer, 1, "")
     } else {
-        Err(http_error(&answer, 1))
+        Err(http_error(&answer, 1, ""))
     }
 }
 

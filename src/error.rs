@@ -161,6 +161,43 @@ impl Error {
         }
     }
 
+    /// The same error with `f` applied to every text it carries.
+    pub(crate) fn map_messages(self, f: impl Fn(&str) -> String) -> Error {
+        match self {
+            Error::InvalidArgument(m) => Error::InvalidArgument(f(&m)),
+            Error::Validation(m) => Error::Validation(f(&m)),
+            Error::Http {
+                status,
+                mx_error,
+                message,
+                attempts,
+            } => Error::Http {
+                status,
+                mx_error: mx_error.map(|m| f(&m)),
+                message: f(&message),
+                attempts,
+            },
+            Error::Timeout { message, attempts } => Error::Timeout {
+                message: f(&message),
+                attempts,
+            },
+            Error::Transport { message, attempts } => Error::Transport {
+                message: f(&message),
+                attempts,
+            },
+            Error::Response {
+                status,
+                message,
+                attempts,
+            } => Error::Response {
+                status,
+                message: f(&message),
+                attempts,
+            },
+            Error::Internal(m) => Error::Internal(f(&m)),
+        }
+    }
+
     /// The error object handed to C callers:
     /// `{"error": {"code": "MX_ERR_HTTP", "message": "...", "http_status": 400, ...}}`.
     pub fn to_json(&self) -> String {
@@ -197,7 +234,7 @@ pub fn redact(text: &str, api_key: &str) -> String {
 }
 
 /// Replaces the value of every `k=` parameter that follows `?` or `&` with `***`.
-fn mask_query_key(text: &str) -> String {
+pub(crate) fn mask_query_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = find_key_param(rest) {

@@ -2,7 +2,8 @@
 
 use std::net::IpAddr;
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::Error;
 
@@ -12,10 +13,23 @@ pub const DEFAULT_BASE_URL: &str = "https://api2.moneydesktop.com";
 /// Environment variable that sets the base URL of the process-wide default client.
 pub const BASE_URL_ENV: &str = "MX_SSO_BASE_URL";
 
+/// The keys of the options JSON object, one per field of [`Options`].
+pub const OPTION_KEYS: [&str; 10] = [
+    "base_url",
+    "timeout_ms",
+    "connect_timeout_ms",
+    "max_retries",
+    "proxy",
+    "ca_file",
+    "user_agent",
+    "max_response_bytes",
+    "allow_insecure_http",
+    "strict_fields",
+];
+
 /// Options of a [`Client`](crate::Client). Every field has a documented default; in JSON an
-/// unknown key is an error that names it.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// unknown key, or a value of the wrong type, is an error that names the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Scheme, host and optional port (and path prefix) of the API.
     pub base_url: String,
@@ -39,6 +53,13 @@ pub struct Options {
     pub strict_fields: bool,
 }
 
+/// Keeps the default where the JSON value was `null`.
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
 /// Highest accepted `max_retries`: more would only hammer a failing server.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
 
@@ -60,16 +81,43 @@ impl Default for Options {
 }
 
 impl Options {
-    /// Parses the options JSON object; missing keys keep their defaults.
+    /// Parses the options JSON object; missing keys keep their defaults, `null` means the
+    /// default too.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let invalid = |e: serde_json::Error| Error::InvalidArgument(format!("options_json: {e}"));
-        let value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
-        if !value.is_object() {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::InvalidArgument(format!("options_json: {e}")))?;
+        let Value::Object(members) = value else {
             return Err(Error::InvalidArgument(
                 "options_json must be a JSON object such as {\"timeout_ms\": 5000}".into(),
             ));
+        };
+        let mut options = Options::default();
+        for (key, value) in members {
+            // Deserializing each value on its own lets the message name the key.
+            fn typed<T: DeserializeOwned>(key: &str, value: Value) -> Result<Option<T>, Error> {
+                serde_json::from_value(value)
+                    .map_err(|e| Error::InvalidArgument(format!("options_json: `{key}`: {e}")))
+            }
+            let o = &mut options;
+            match key.as_str() {
+                "base_url" => set(&mut o.base_url, typed(&key, value)?),
+                "timeout_ms" => set(&mut o.timeout_ms, typed(&key, value)?),
+                "connect_timeout_ms" => set(&mut o.connect_timeout_ms, typed(&key, value)?),
+                "max_retries" => set(&mut o.max_retries, typed(&key, value)?),
+                "proxy" => o.proxy = typed(&key, value)?,
+                "ca_file" => o.ca_file = typed(&key, value)?,
+                "user_agent" => set(&mut o.user_agent, typed(&key, value)?),
+                "max_response_bytes" => set(&mut o.max_response_bytes, typed(&key, value)?),
+                "allow_insecure_http" => set(&mut o.allow_insecure_http, typed(&key, value)?),
+                "strict_fields" => set(&mut o.strict_fields, typed(&key, value)?),
+                _ => {
+                    return Err(Error::InvalidArgument(format!(
+                        "options_json: unknown field `{key}`; accepted: {}",
+                        OPTION_KEYS.join(", ")
+                    )))
+                }
+            }
         }
-        let options: Options = serde_json::from_value(value).map_err(invalid)?;
         options.check()?;
         Ok(options)
     }
@@ -208,8 +256,10 @@ mod tests {
     #[test]
     fn unknown_keys_and_wrong_types_are_named() {
         assert!(err(r#"{"timeout": 5}"#).contains("unknown field `timeout`"));
-        assert!(err(r#"{"timeout_ms": "5"}"#).contains("invalid type"));
-        assert!(err(r#"{"timeout_ms": -1}"#).contains("invalid value"));
+        assert!(err(r#"{"timeout_ms": "5"}"#).contains("`timeout_ms`: invalid type"));
+        assert!(err(r#"{"max_retries": -1}"#).contains("`max_retries`: invalid value"));
+        assert!(err(r#"{"strict_fields": 1}"#).contains("`strict_fields`"));
+        assert!(Options::from_json(r#"{"proxy": null, "timeout_ms": null}"#).is_ok());
         assert!(err(r#"{"max_retries": 11}"#).contains("max_retries"));
         assert!(err(r#"{"timeout_ms": 0}"#).contains("timeout_ms"));
         assert!(err("[]").contains("options_json"));

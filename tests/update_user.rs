@@ -334,6 +334,22 @@ fn a_wrong_key_gets_no_answer_and_the_message_says_why() {
 }
 
 #[test]
+fn a_short_key_is_masked_in_server_text_but_not_in_our_own_words() {
+    // Found through the Go tests: masking every occurrence of a key such as "wrong" used to
+    // garble the library's own hint ("when the API key is *** or ...").
+    let emu = emulator();
+    emu.add_user("ext-1").unwrap();
+    let client = client_for(&emu, |_| {});
+    let err = client
+        .update_user_json("wrong", emu.client_guid(), "ext-1", DISABLE)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("when the API key is wrong"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_pooled_connection_closed_by_the_server_is_retried_once_on_a_fresh_one() {
     let emu = emulator();
     emu.add_user("ext-1").unwrap();
