@@ -10,7 +10,7 @@ export MX_SSO_LIB          := $(TARGET_DIR)/libmx_sso.so
 export MX_SSO_LIB_DIR      := $(LIB_DIR)
 WITH_EMULATOR := $(CURDIR)/scripts/with-emulator
 
-.PHONY: all build header demo test lint test-rust test-c test-python test-go clean
+.PHONY: all build header demo test lint test-rust test-c test-python test-go bench clean
 
 all: build
 
@@ -45,6 +45,10 @@ test-python: build
 
 test-go: build
 	$(WITH_EMULATOR) -- $(MAKE) -C bindings/go test
+
+## Benchmarks side by side against the emulator (not a test): writes and prints bench/RESULTS.md.
+bench: build
+	python3 $(CURDIR)/bench/run.py
 
 clean:
 	$(CARGO) clean
