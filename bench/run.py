@@ -214,10 +214,10 @@ def callgrind_instructions(cmd: List[str], env: Dict[str, str]) -> int:
         return int(m.group(1)) if m else -1
 
 
-def profile(bins, contenders: List[str], env) -> Dict[str, dict]:
+def profile(bins, contenders: List[str], env, calls: Tuple[int, int] = PROFILE_CALLS) -> Dict[str, dict]:
     """Per-call syscalls (strace -c -f) and user-space instructions (callgrind), each as the
-    difference between a run of PROFILE_CALLS[1] and one of PROFILE_CALLS[0] calls."""
-    n0, n1 = PROFILE_CALLS
+    difference between a run of calls[1] and one of calls[0] calls."""
+    n0, n1 = calls
     result = {}
     for c in contenders:
         s0 = strace_counts([bins["bench"], "loop", n0, c], env)
@@ -251,10 +251,10 @@ def first_call_times(bins, impls: List[str], env) -> Dict[str, dict]:
 def suite_plain(bins) -> dict:
     env = emulator_env()
     res: dict = {}
-    log("C latency over HTTP: mx_client, mx_oneshot, curl, raw")
+    log("C latency over HTTP: mx_client, mx_oneshot, curl, raw, raw_ureq, raw_lean")
     samples = OUT / "c-plain.tsv"
     run([bins["bench"], "latency", samples, PLAIN_ROUNDS, PER_ROUND,
-         "mx_client", "mx_oneshot", "curl", "raw"], env=env)
+         "mx_client", "mx_oneshot", "curl", "raw", "raw_ureq", "raw_lean"], env=env)
     res["c_plain"] = summarize(samples)
 
     log("reuse check over HTTP")
@@ -302,7 +302,7 @@ def suite_plain(bins) -> dict:
     res["first_plain"] = first_call_times(bins, ["noop", "mx_oneshot", "mx_client", "curl"], env)
 
     log("profiling (strace -c, callgrind) over HTTP")
-    res["profile_plain"] = profile(bins, ["mx_client", "mx_oneshot", "curl", "raw"], env)
+    res["profile_plain"] = profile(bins, ["mx_client", "mx_oneshot", "curl", "raw", "raw_ureq", "raw_lean"], env)
     return res
 
 
@@ -338,6 +338,7 @@ def suite_tls(bins) -> dict:
 
     log("profiling (strace -c, callgrind) over HTTPS")
     res["profile_tls"] = profile(bins, ["mx_client", "curl"], env)
+    res["profile_tls"].update(profile(bins, ["mx_client_new_free"], env, (2, 12)))
     return res
 
 
@@ -494,8 +495,11 @@ def report(res: dict, bins: Dict[str, Path]) -> str:
          target_check(c, "mx_oneshot", "mx_client", 1.05)),
         ("curl", "libcurl, one reused easy handle", "raw", ""),
         ("raw", "floor: raw socket, same request bytes, one write", None, ""),
+        ("raw_ureq", "raw socket replaying ureq 3.5.2's 12 syscalls per call (no ureq code)", "raw", ""),
+        ("raw_lean", "raw socket with a lean transport's 3 syscalls (peek, write, read)", "raw", ""),
     ])
     L += [""]
+    L += derived_costs(c)
 
     if "py_plain" in p:
         s = p["py_plain"]
@@ -522,14 +526,16 @@ def report(res: dict, bins: Dict[str, Path]) -> str:
     if "go_plain" in p:
         s = p["go_plain"]
         L += ["## Go (HTTP keep-alive)", "",
-              f"{GO_ROUNDS} rounds × {PER_ROUND} calls per contender in one process, GOMAXPROCS as "
-              "inherited from the CPU 0 pinning. Every contender returns the body bytes.", ""]
+              f"{GO_ROUNDS} rounds × {PER_ROUND} calls per contender in one process; pinned to CPU 0, so "
+              "the Go runtime runs with GOMAXPROCS=1. `UpdateUserJSON` and `net/http` return the body bytes.", ""]
         L += latency_table(s, [
             ("mxsso.Client", "`mxsso.Client.UpdateUserJSON`", "net/http",
              target_check(s, "mxsso.Client", "net/http", 1.05)),
-            ("mxsso.Client.UpdateUser", "`mxsso.Client.UpdateUser` (typed)", "net/http", ""),
-            ("net/http", "`net/http` Client, keep-alive", None, ""),
-            ("C path (same process)", "C path (`mx_client_update_user` via cgo)", None, ""),
+            ("mxsso.Client", "`mxsso.Client.UpdateUserJSON` vs C", "C path (same process)", ""),
+            ("mxsso.Client.UpdateUser", "`mxsso.Client.UpdateUser` (typed: builds the body, decodes `User`)",
+             "net/http", ""),
+            ("net/http", "`net/http` Client, keep-alive, body read whole", None, ""),
+            ("C path (same process)", "C path (`mx_client_update_user` timed in C, via cgo)", None, ""),
         ])
         L += [""]
     else:
@@ -645,6 +651,23 @@ def report(res: dict, bins: Dict[str, Path]) -> str:
     if analysis.exists():
         L += [analysis.read_text().rstrip(), ""]
     return "\n".join(L) + "\n"
+
+
+def derived_costs(c: Dict[str, dict]) -> List[str]:
+    """What the C figures say about where mx-sso's time goes (all from this run)."""
+    need = ("mx_client", "curl", "raw", "raw_ureq", "raw_lean")
+    if not all(k in c for k in need):
+        return []
+    med = {k: c[k]["median_us"] for k in need}
+    syscalls = med["raw_ureq"] - med["raw_lean"]
+    predicted = med["mx_client"] - syscalls
+    return [
+        "What the gap is made of, from the rows above: ureq's per-call syscall pattern alone "
+        f"(raw_ureq − raw_lean) costs **{syscalls:.1f} µs** per call; mx-sso's user-space work "
+        f"(mx_client − raw_ureq) costs **{med['mx_client'] - med['raw_ureq']:.1f} µs**. With a lean "
+        f"transport, mx_client would take about **{predicted:.1f} µs**, "
+        f"**{predicted / med['curl']:.2f}×** libcurl and **{predicted / med['raw']:.2f}×** the floor "
+        "(see Profile below).", ""]
 
 
 def main() -> int:

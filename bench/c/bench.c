@@ -18,7 +18,8 @@
  * mx_client_new (a new mx_client per call), curl_new (a new easy handle per call) and
  * curl_forbid_reuse (one handle with CURLOPT_FORBID_REUSE: new TCP connection, TLS session
  * resumed from the handle's cache); mx_client_new_free times mx_client_new + mx_client_free
- * alone, without a call.
+ * alone, without a call. raw_ureq replays ureq's syscalls per call on a raw socket, raw_lean
+ * those of a lean transport (see call_raw_ureq).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,7 +221,7 @@ static int call_curl_new(void *ctx) {
 struct raw_ctx {
   int fd;
   char req[4096];
-  size_t req_len;
+  size_t req_len, head_len;
   char in[65536];
 };
 
@@ -240,11 +242,10 @@ static void raw_setup(struct raw_ctx *r) {
       "PUT /user/%s?k=%s&c=%s HTTP/1.1\r\ncontent-length: %zu\r\nuser-agent: mx-sso/%s\r\n"
       "accept: application/json\r\nhost: %s:%d\r\ncontent-type: application/json\r\n\r\n%s",
       user_guid, api_key, client_guid, strlen(BODY), mx_version(), host, port, BODY);
+  r->head_len = r->req_len - strlen(BODY);
 }
 
-static int call_raw(void *ctx) {
-  struct raw_ctx *r = ctx;
-  if (write(r->fd, r->req, r->req_len) != (ssize_t)r->req_len) return -1;
+static int raw_read_answer(struct raw_ctx *r) {
   size_t have = 0, need = 0;
   for (;;) {
     ssize_t n = read(r->fd, r->in + have, sizeof r->in - 1 - have);
@@ -263,6 +264,58 @@ static int call_raw(void *ctx) {
   }
 }
 
+static int call_raw(void *ctx) {
+  struct raw_ctx *r = ctx;
+  if (write(r->fd, r->req, r->req_len) != (ssize_t)r->req_len) return -1;
+  return raw_read_answer(r);
+}
+
+/* The syscalls of ureq 3.5.2's TCP transport, replayed on a raw socket: a liveness probe that
+ * toggles blocking mode around a 1-byte read (pool.rs:362 on checkout, tcp.rs:359), a socket
+ * timeout set before each write and read (tcp.rs:262, the value changes with the deadline),
+ * head and body in two writes (run.rs:436, run.rs:537), and the probe again when the connection
+ * goes back to the pool (pool.rs:192). It prices those syscalls without any of ureq's code. */
+static int raw_probe_ureq(int fd) {
+  int on = 1, off = 0;
+  char b;
+  ioctl(fd, FIONBIO, &on);
+  ssize_t n = recv(fd, &b, 1, 0);
+  int ok = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  ioctl(fd, FIONBIO, &off);
+  return ok ? 0 : -1;
+}
+
+static void raw_set_timeout(int fd, int opt, int64_t deadline) {
+  int64_t left = deadline - now_ns();
+  struct timeval tv = {(time_t)(left / 1000000000), (suseconds_t)(left % 1000000000 / 1000)};
+  setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
+}
+
+static int call_raw_ureq(void *ctx) {
+  struct raw_ctx *r = ctx;
+  int64_t deadline = now_ns() + 30 * (int64_t)1000000000;
+  if (raw_probe_ureq(r->fd) != 0) return -1;
+  raw_set_timeout(r->fd, SO_SNDTIMEO, deadline);
+  if (send(r->fd, r->req, r->head_len, MSG_NOSIGNAL) != (ssize_t)r->head_len) return -1;
+  raw_set_timeout(r->fd, SO_SNDTIMEO, deadline);
+  size_t body_len = r->req_len - r->head_len;
+  if (send(r->fd, r->req + r->head_len, body_len, MSG_NOSIGNAL) != (ssize_t)body_len) return -1;
+  raw_set_timeout(r->fd, SO_RCVTIMEO, deadline);
+  if (raw_read_answer(r) != 0) return -1;
+  return raw_probe_ureq(r->fd);
+}
+
+/* What a lean transport would do: one peek that needs no mode change (MSG_PEEK|MSG_DONTWAIT),
+ * the request in one write, the answer read; socket timeouts left alone. */
+static int call_raw_lean(void *ctx) {
+  struct raw_ctx *r = ctx;
+  char b;
+  ssize_t n = recv(r->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (!(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) return -1;
+  if (send(r->fd, r->req, r->req_len, MSG_NOSIGNAL) != (ssize_t)r->req_len) return -1;
+  return raw_read_answer(r);
+}
+
 /* ---------------------------------------------------------------- contenders */
 
 struct contender {
@@ -272,7 +325,7 @@ struct contender {
 };
 
 static struct curl_ctx shared_curl, forbid_curl;
-static struct raw_ctx shared_raw;
+static struct raw_ctx shared_raw, ureq_raw, lean_raw;
 
 static struct contender make_contender(const char *name) {
   struct contender c = {name, NULL, NULL};
@@ -300,6 +353,14 @@ static struct contender make_contender(const char *name) {
     raw_setup(&shared_raw);
     c.call = call_raw;
     c.ctx = &shared_raw;
+  } else if (strcmp(name, "raw_ureq") == 0) {
+    raw_setup(&ureq_raw);
+    c.call = call_raw_ureq;
+    c.ctx = &ureq_raw;
+  } else if (strcmp(name, "raw_lean") == 0) {
+    raw_setup(&lean_raw);
+    c.call = call_raw_lean;
+    c.ctx = &lean_raw;
   } else {
     die("unknown contender", name);
   }
