@@ -17,6 +17,7 @@ all: build
 ## Build the shared and static library and the emulator (release).
 build:
 	$(CARGO) build --release --workspace --locked
+	@$(CURDIR)/packaging/link-build-tree $(TARGET_DIR)
 
 ## Regenerate include/mx_sso.h from src/ffi.rs (commit the result).
 header:
@@ -27,7 +28,7 @@ demo: build
 	@$(CURDIR)/scripts/demo
 
 ## Every suite, against the emulator.
-test: build lint test-rust test-c test-python test-go
+test: build lint test-rust test-c test-python test-go test-install
 	@echo "all suites passed"
 
 lint:
@@ -49,6 +50,9 @@ test-go: build
 ## Benchmarks side by side against the emulator (not a test): writes and prints bench/RESULTS.md.
 bench: build
 	python3 $(CURDIR)/bench/run.py
+
+# install, uninstall, test-install
+include $(CURDIR)/packaging/install.mk
 
 clean:
 	$(CARGO) clean

@@ -23,6 +23,16 @@ fn main() {
             .expect("numeric version")
     };
     let (major, minor, patch) = (version("MAJOR"), version("MINOR"), version("PATCH"));
+    // SONAME, the promise of README "ABI policy": libmx_sso.so.0.<minor> while 0.x (cargo-c's
+    // convention), libmx_sso.so.<major> from 1.0. packaging/install.sh reads it from the file.
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        let abi = if major == 0 {
+            format!("0.{minor}")
+        } else {
+            major.to_string()
+        };
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libmx_sso.so.{abi}");
+    }
     let mut config =
         cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("readable cbindgen.toml");
     config.after_includes = Some(format!(
