@@ -1,7 +1,7 @@
 //! The HTTP client: one pooled ureq agent per [`Client`], the Update user call, retries within
 //! one overall deadline, and the mapping of every outcome onto [`Error`].
 
-use std::io;
+use std::io::{self, Read};
 use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
@@ -279,14 +279,18 @@ impl Client {
         } else {
             MAX_ERROR_BODY_BYTES.min(self.options.max_response_bytes)
         };
-        let body = response
-            .into_body()
+        let mut reader = response.into_body();
+        // Sized from Content-Length (within the limit) so that reading never reallocates.
+        let expected = reader.content_length().unwrap_or(0).min(limit);
+        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+        reader
             .with_config()
             .limit(limit)
-            .read_to_vec()
-            .map_err(|e| match e {
+            .reader()
+            .read_to_end(&mut body)
+            .map_err(|e| match ureq::Error::from(e) {
                 ureq::Error::BodyExceedsLimit(_) => AttemptError::TooLarge { status, limit },
-                ureq::Error::Timeout(_) => AttemptError::Timeout(e),
+                e @ ureq::Error::Timeout(_) => AttemptError::Timeout(e),
                 other => AttemptError::Other(other),
             })?;
         Ok(Answer {

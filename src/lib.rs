@@ -19,6 +19,7 @@ pub mod ffi;
 mod model;
 mod options;
 mod retry;
+mod tcp;
 mod tls;
 mod transport;
 

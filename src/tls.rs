@@ -4,7 +4,7 @@
 //! verifier cannot take extra roots, so the OS roots and the `ca_file` roots are loaded into one
 //! explicit list. Verification is never turned off.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 
@@ -18,13 +18,7 @@ pub fn tls_config(https: bool, ca_file: Option<&str>) -> Result<TlsConfig, Error
         roots.extend(read_ca_file(path)?);
     }
     if https {
-        let native = rustls_native_certs::load_native_certs();
-        roots.extend(
-            native
-                .certs
-                .iter()
-                .map(|der| Certificate::from_der(der.as_ref()).to_owned()),
-        );
+        roots.extend(native_roots().iter().cloned());
         if roots.is_empty() {
             return Err(Error::InvalidArgument(
                 "no trusted root certificates: the operating system's certificate store is empty \
@@ -38,6 +32,20 @@ pub fn tls_config(https: bool, ca_file: Option<&str>) -> Result<TlsConfig, Error
         .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .root_certs(RootCerts::Specific(Arc::new(roots)))
         .build())
+}
+
+/// The operating system's trusted roots, read once per process: reading them costs ~2 ms and
+/// hundreds of syscalls (the bundle and every file in /etc/ssl/certs), too much to pay for
+/// every client.
+fn native_roots() -> &'static [Certificate<'static>] {
+    static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect()
+    })
 }
 
 fn read_ca_file(path: &str) -> Result<Vec<Certificate<'static>>, Error> {

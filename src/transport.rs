@@ -18,8 +18,10 @@ use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
-    ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+    ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector, Transport,
 };
+
+use crate::tcp::LeanTcpConnector;
 
 /// How long a resolved name is reused. Short, so that DNS changes (fail-over) are seen quickly.
 const NAME_CACHE_TTL: Duration = Duration::from_secs(10);
@@ -104,10 +106,28 @@ pub fn finish_attempt() -> AttemptTrace {
     TRACE.with(Cell::get)
 }
 
-/// ureq's default connector chain (proxy, TCP, TLS), recording each new connection.
-#[derive(Debug, Default)]
+/// The connector chain: an HTTP CONNECT proxy when configured, the lean TCP transport
+/// ([`crate::tcp`]), then rustls for `https`; each new connection is recorded for the retry
+/// logic. (SOCKS proxies are not compiled in; ureq's default chain would only warn about them.)
+type Chain = ureq::unversioned::transport::ChainedConnector<
+    (),
+    ureq::unversioned::transport::ChainedConnector<(), ConnectProxyConnector, LeanTcpConnector>,
+    RustlsConnector,
+>;
+
+#[derive(Debug)]
 pub struct TrackingConnector {
-    inner: DefaultConnector,
+    inner: Chain,
+}
+
+impl Default for TrackingConnector {
+    fn default() -> Self {
+        TrackingConnector {
+            inner: ConnectProxyConnector::default()
+                .chain(LeanTcpConnector)
+                .chain(RustlsConnector::default()),
+        }
+    }
 }
 
 impl Connector<()> for TrackingConnector {
@@ -124,7 +144,10 @@ impl Connector<()> for TrackingConnector {
                 connect_failed: false,
             })
         });
-        let result = self.inner.connect(details, chained);
+        let result = self
+            .inner
+            .connect(details, chained)
+            .map(|made| made.map(|transport| Box::new(transport) as Box<dyn Transport>));
         if result.is_err() {
             TRACE.with(|t| {
                 t.set(AttemptTrace {
