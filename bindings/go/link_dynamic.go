@@ -1,4 +1,4 @@
-//go:build mxsso_dynamic
+//go:build mxsso_dynamic && !mxsso_pkgconfig
 
 package mxsso
 
