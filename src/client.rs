@@ -17,6 +17,13 @@ use crate::transport::{self, FastResolver, TrackingConnector};
 /// Largest error body read from a non-2xx answer; MX's are a one-line JSON object.
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
+/// Most memory reserved up front for a body from its `Content-Length`; a server's header must
+/// not decide how much is allocated before a byte has arrived.
+const MAX_BODY_PREALLOC: u64 = 64 * 1024;
+
+/// Longest piece of foreign text (a body, a header, ureq's error text) quoted in a message.
+const MAX_QUOTED_BYTES: usize = 200;
+
 /// Why MX closes a connection without answering (from MX's "API requirements" page).
 const NO_ANSWER_HINT: &str = "MX closes the connection without an answer when the API key is \
                               wrong or the calling IP address is not on MX's allow-list";
@@ -27,6 +34,9 @@ const NO_ANSWER_HINT: &str = "MX closes the connection without an answer when th
 /// sessions are reused across calls and threads.
 pub struct Client {
     agent: Agent,
+    /// Same settings, no pool: the one retry after a pooled connection turned out to be closed
+    /// must run on a new connection, not on the next idle one (which may be just as stale).
+    fresh_agent: Agent,
     base: BaseUrl,
     options: Options,
 }
@@ -49,14 +59,19 @@ struct Answer {
 
 /// How one attempt failed before a whole answer was read.
 enum AttemptError {
-    /// Connecting (resolve, TCP, proxy, TLS) failed; safe and useful to retry.
+    /// Resolving the host or opening the TCP connection (or the proxy tunnel) failed: nothing
+    /// was sent, so it is safe and useful to retry.
     Connect(ureq::Error),
+    /// Connecting took longer than `connect_timeout_ms` (or what was left of the deadline).
+    ConnectTimeout,
+    /// The TLS handshake was refused (certificate, protocol): retrying cannot change that.
+    Tls(ureq::Error),
     /// The connection closed (or reset) after the request went out and before any answer.
     ClosedWithoutAnswer(ureq::Error),
     /// The answer's body went over the size limit.
     TooLarge { status: u16, limit: u64 },
     /// A timeout of ureq's (the deadline given to this attempt).
-    Timeout(ureq::Error),
+    Timeout,
     /// Anything else: broken answers, a connection lost mid-body, TLS errors...
     Other(ureq::Error),
 }
@@ -64,37 +79,33 @@ enum AttemptError {
 impl Client {
     /// Builds a client; no connection is made until the first call.
     pub fn new(options: Options) -> Result<Client, Error> {
-        options.check()?;
-        let base = BaseUrl::parse(&options.base_url, options.allow_insecure_http)?;
-        let proxy = match options.proxy.as_deref() {
-            None => ureq::Proxy::try_from_env(),
-            Some("") => None,
-            Some(url) => Some(ureq::Proxy::new(url).map_err(|e| {
-                Error::InvalidArgument(format!("proxy is not a usable proxy URL: {e}"))
-            })?),
-        };
+        let base = options.check()?;
+        let proxy = crate::options::proxy(options.proxy.as_deref())?;
         let tls = crate::tls::tls_config(base.https, options.ca_file.as_deref())?;
-        let config = Agent::config_builder()
-            .http_status_as_error(false)
-            // A redirect could carry the API key to another host: report it instead.
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .user_agent(options.user_agent.as_str())
-            .accept("application/json")
-            .proxy(proxy)
-            .tls_config(tls)
-            .max_idle_connections(64)
-            .max_idle_connections_per_host(32)
-            .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
-            .timeout_connect(Some(Duration::from_millis(options.connect_timeout_ms)))
-            .build();
-        let agent = Agent::with_parts(
-            config,
-            TrackingConnector::default(),
-            FastResolver::default(),
-        );
+        let agent = |pooled: bool| {
+            let config = Agent::config_builder()
+                .http_status_as_error(false)
+                // A redirect could carry the API key to another host: report it instead.
+                .max_redirects(0)
+                .max_redirects_will_error(false)
+                .user_agent(options.user_agent.as_str())
+                .accept("application/json")
+                .proxy(proxy.clone())
+                .tls_config(tls.clone())
+                .max_idle_connections(if pooled { 64 } else { 0 })
+                .max_idle_connections_per_host(if pooled { 32 } else { 0 })
+                .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
+                .timeout_connect(Some(Duration::from_millis(options.connect_timeout_ms)))
+                .build();
+            Agent::with_parts(
+                config,
+                TrackingConnector::default(),
+                FastResolver::default(),
+            )
+        };
         Ok(Client {
-            agent,
+            agent: agent(true),
+            fresh_agent: agent(false),
             base,
             options,
         })
@@ -183,6 +194,7 @@ impl Client {
         let mut attempts: u32 = 0;
         let mut retries: u32 = 0;
         let mut stale_connection_retried = false;
+        let mut fresh_connection = false;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
@@ -196,7 +208,13 @@ impl Client {
             }
             attempts += 1;
             transport::start_attempt();
-            let outcome = self.attempt(url, body, remaining);
+            let agent = if fresh_connection {
+                &self.fresh_agent
+            } else {
+                &self.agent
+            };
+            fresh_connection = false;
+            let outcome = self.attempt(agent, url, body, remaining);
             let trace = transport::finish_attempt();
 
             // What to report if this attempt is the last one, and how long to wait otherwise.
@@ -219,26 +237,29 @@ impl Client {
                     }
                     (error, server_wait.unwrap_or_else(|| backoff(retries)))
                 }
-                Err(AttemptError::ClosedWithoutAnswer(e))
+                Err(AttemptError::ClosedWithoutAnswer(_))
                     if !trace.connect_started && !stale_connection_retried =>
                 {
                     // The pooled connection had been closed by the server while idle: one
-                    // immediate retry on a fresh connection, not counted as a retry (curl does
+                    // immediate retry on a new connection, not counted as a retry (curl does
                     // the same).
-                    let _ = e;
                     stale_connection_retried = true;
+                    fresh_connection = true;
                     continue;
                 }
-                Err(AttemptError::Connect(e)) | Err(AttemptError::Timeout(e))
-                    if trace.connect_failed =>
-                {
-                    let error = connect_error(&e, attempts, &self.options, remaining, key);
-                    if retries >= self.options.max_retries {
+                Err(failure) => {
+                    // Only a failed connect is known to have sent nothing; anything later may
+                    // have reached MX, and its answer (or silence) is reported as it is.
+                    let retryable = matches!(
+                        failure,
+                        AttemptError::Connect(_) | AttemptError::ConnectTimeout
+                    );
+                    let error = attempt_error(failure, attempts, &self.options, remaining, key);
+                    if !retryable || retries >= self.options.max_retries {
                         return Err(error);
                     }
                     (error, backoff(retries))
                 }
-                Err(other) => return Err(attempt_error(other, attempts, &self.options, key)),
             };
             let left = deadline.saturating_duration_since(Instant::now());
             if wait >= left {
@@ -251,10 +272,15 @@ impl Client {
     }
 
     /// One request and its answer, within `remaining` of the call's deadline.
-    fn attempt(&self, url: &str, body: &str, remaining: Duration) -> Result<Answer, AttemptError> {
+    fn attempt(
+        &self,
+        agent: &Agent,
+        url: &str,
+        body: &str,
+        remaining: Duration,
+    ) -> Result<Answer, AttemptError> {
         let connect_timeout = Duration::from_millis(self.options.connect_timeout_ms).min(remaining);
-        let response = self
-            .agent
+        let response = agent
             .put(url)
             .header("Content-Type", "application/json")
             .config()
@@ -272,16 +298,25 @@ impl Client {
                 .map(str::to_string)
         };
         let content_type = header("content-type");
-        let retry_after =
-            header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
+        // Only an answer that will be retried has a use for Retry-After.
+        let retry_after = if is_retryable_status(status) {
+            header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()))
+        } else {
+            None
+        };
         let limit = if (200..300).contains(&status) {
             self.options.max_response_bytes
         } else {
             MAX_ERROR_BODY_BYTES.min(self.options.max_response_bytes)
         };
         let mut reader = response.into_body();
-        // Sized from Content-Length (within the limit) so that reading never reallocates.
-        let expected = reader.content_length().unwrap_or(0).min(limit);
+        // Sized from Content-Length (within limits) so that reading a usual answer never
+        // reallocates; the header alone never reserves more than MAX_BODY_PREALLOC.
+        let expected = reader
+            .content_length()
+            .unwrap_or(0)
+            .min(limit)
+            .min(MAX_BODY_PREALLOC);
         let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         reader
             .with_config()
@@ -290,7 +325,7 @@ impl Client {
             .read_to_end(&mut body)
             .map_err(|e| match ureq::Error::from(e) {
                 ureq::Error::BodyExceedsLimit(_) => AttemptError::TooLarge { status, limit },
-                e @ ureq::Error::Timeout(_) => AttemptError::Timeout(e),
+                ureq::Error::Timeout(_) => AttemptError::Timeout,
                 other => AttemptError::Other(other),
             })?;
         Ok(Answer {
@@ -304,19 +339,44 @@ impl Client {
 
 /// Sorts an error of ureq's that came before any answer was read.
 fn classify_request_error(e: ureq::Error) -> AttemptError {
+    if is_tls_refusal(&e) {
+        return AttemptError::Tls(e);
+    }
     if transport::finish_attempt().connect_failed {
         return match e {
-            ureq::Error::Timeout(_) => AttemptError::Timeout(e),
+            ureq::Error::Timeout(_) => AttemptError::ConnectTimeout,
             other => AttemptError::Connect(other),
         };
     }
     match &e {
-        ureq::Error::Timeout(_) => AttemptError::Timeout(e),
+        ureq::Error::Timeout(_) => AttemptError::Timeout,
         ureq::Error::Io(io) if is_closed_kind(io.kind()) => AttemptError::ClosedWithoutAnswer(e),
+        // ureq's words when the server closes before the status line ("Protocol(...)").
         ureq::Error::Protocol(_) if e.to_string().contains("closed") => {
             AttemptError::ClosedWithoutAnswer(e)
         }
         _ => AttemptError::Other(e),
+    }
+}
+
+/// A TLS failure that is an answer, not an accident: rustls refused the certificate or the
+/// handshake (rustls reports it as an I/O error of kind `InvalidData` wrapping its own error).
+fn is_tls_refusal(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Rustls(_) | ureq::Error::Tls(_) => true,
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
+        _ => false,
+    }
+}
+
+/// The rustls error inside a TLS refusal, if any.
+fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Rustls(inner) => Some(inner),
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
     }
 }
 
@@ -366,10 +426,18 @@ fn is_json_content_type(value: &str) -> bool {
 }
 
 /// Text from outside this crate (a body, a header, ureq's error text) made fit for a message:
-/// at most 200 bytes, lossily decoded, with the key masked.
+/// lossily decoded, the key masked, then cut to [`MAX_QUOTED_BYTES`]. Masking comes first so
+/// that a key straddling the cut cannot leave a prefix of itself behind.
 fn foreign(bytes: &[u8], key: &str) -> String {
-    let head = &bytes[..bytes.len().min(200)];
-    redact(&String::from_utf8_lossy(head), key)
+    let mut text = redact(&String::from_utf8_lossy(bytes), key);
+    if text.len() > MAX_QUOTED_BYTES {
+        let mut end = MAX_QUOTED_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 /// A non-2xx answer as an error, with MX's `error` text when the body has one.
@@ -434,52 +502,61 @@ fn give_up_on_retry_after(error: Error, asked: Duration, left: Duration) -> Erro
     }
 }
 
-/// A failed connect. `remaining` is what was left of the deadline when the attempt started:
-/// when it was shorter than `connect_timeout_ms`, the overall deadline is what ran out.
-fn connect_error(
-    e: &ureq::Error,
+/// A connect that timed out. `remaining` is what was left of the deadline when the attempt
+/// started: when it was shorter than `connect_timeout_ms`, the overall deadline is what ran out.
+fn connect_timeout_error(attempts: u32, options: &Options, remaining: Duration) -> Error {
+    let connect_timeout_ms = options.connect_timeout_ms;
+    let message = if remaining < Duration::from_millis(connect_timeout_ms) {
+        format!(
+            "no connection within timeout_ms ({} ms) after {attempts} attempt(s)",
+            options.timeout_ms
+        )
+    } else {
+        format!(
+            "connecting took longer than connect_timeout_ms ({connect_timeout_ms} ms) after \
+             {attempts} attempt(s)"
+        )
+    };
+    Error::Timeout { message, attempts }
+}
+
+/// The TLS handshake was refused; with a hint where the usual cause is a private CA.
+fn tls_error(e: &ureq::Error, attempts: u32, key: &str) -> Error {
+    let hint = match rustls_error(e) {
+        Some(rustls::Error::InvalidCertificate(_)) => {
+            "; the server's certificate is not trusted: if it is issued by a private CA \
+             (a TLS-inspecting proxy, a test server), set ca_file to that CA's PEM file"
+        }
+        _ => "",
+    };
+    Error::Transport {
+        message: format!(
+            "the TLS handshake failed after {attempts} attempt(s): {}{hint}",
+            foreign(e.to_string().as_bytes(), key)
+        ),
+        attempts,
+    }
+}
+
+/// How a failed attempt is reported. `remaining` is what was left of the deadline when the
+/// attempt started.
+fn attempt_error(
+    e: AttemptError,
     attempts: u32,
     options: &Options,
     remaining: Duration,
     key: &str,
 ) -> Error {
-    let connect_timeout_ms = options.connect_timeout_ms;
     match e {
-        ureq::Error::Timeout(_) if remaining < Duration::from_millis(connect_timeout_ms) => {
-            Error::Timeout {
-                message: format!(
-                    "no connection within timeout_ms ({} ms) after {attempts} attempt(s)",
-                    options.timeout_ms
-                ),
-                attempts,
-            }
-        }
-        ureq::Error::Timeout(_) => Error::Timeout {
-            message: format!(
-                "connecting took longer than connect_timeout_ms ({connect_timeout_ms} ms) \
-                 after {attempts} attempt(s)"
-            ),
-            attempts,
-        },
-        other => Error::Transport {
+        AttemptError::ConnectTimeout => connect_timeout_error(attempts, options, remaining),
+        AttemptError::Tls(e) => tls_error(&e, attempts, key),
+        AttemptError::Connect(e) => Error::Transport {
             message: format!(
                 "could not connect after {attempts} attempt(s): {}",
-                foreign(other.to_string().as_bytes(), key)
+                foreign(e.to_string().as_bytes(), key)
             ),
             attempts,
         },
-    }
-}
-
-fn attempt_error(e: AttemptError, attempts: u32, options: &Options, key: &str) -> Error {
-    match e {
-        AttemptError::Connect(e) => connect_error(
-            &e,
-            attempts,
-            options,
-            Duration::from_millis(options.timeout_ms),
-            key,
-        ),
         AttemptError::ClosedWithoutAnswer(e) => Error::Transport {
             message: format!(
                 "the connection was closed without an answer ({}); {NO_ANSWER_HINT}",
@@ -505,7 +582,7 @@ fn attempt_error(e: AttemptError, attempts: u32, options: &Options, key: &str) -
             ),
             attempts,
         },
-        AttemptError::Timeout(_) => Error::Timeout {
+        AttemptError::Timeout => Error::Timeout {
             message: format!(
                 "no complete answer within timeout_ms ({} ms) after {attempts} attempt(s)",
                 options.timeout_ms
@@ -596,6 +673,20 @@ mod tests {
             c.user_url("k", "c\n", "u"),
             Err(Error::Validation(_))
         ));
+    }
+
+    #[test]
+    fn quoted_text_is_masked_before_it_is_cut() {
+        // Found in review: cutting first left the head of a key that straddled the cut.
+        let key = "MXSSO-SECRET-KEY-0123456789";
+        for start in 170..=200 {
+            let body = format!("{}{key}{}", "x".repeat(start), "y".repeat(50));
+            let quoted = foreign(body.as_bytes(), key);
+            assert!(quoted.len() <= MAX_QUOTED_BYTES);
+            assert!(!quoted.contains("MXSSO-SECRET"), "start {start}: {quoted}");
+        }
+        let multibyte = "é".repeat(150);
+        assert!(foreign(multibyte.as_bytes(), key).len() <= MAX_QUOTED_BYTES);
     }
 
     #[test]

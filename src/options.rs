@@ -29,7 +29,7 @@ pub const OPTION_KEYS: [&str; 10] = [
 
 /// Options of a [`Client`](crate::Client). Every field has a documented default; in JSON an
 /// unknown key, or a value of the wrong type, is an error that names the key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Options {
     /// Scheme, host and optional port (and path prefix) of the API.
     pub base_url: String,
@@ -51,6 +51,69 @@ pub struct Options {
     pub allow_insecure_http: bool,
     /// Body fields outside the documented set are a validation error.
     pub strict_fields: bool,
+}
+
+/// Shows every option, with a proxy URL's credentials masked: a `Debug` print ends up in logs.
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("base_url", &self.base_url)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("max_retries", &self.max_retries)
+            .field("proxy", &self.proxy.as_deref().map(mask_credentials))
+            .field("ca_file", &self.ca_file)
+            .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("strict_fields", &self.strict_fields)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host` becomes `scheme://***@host`.
+fn mask_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) if scheme.is_empty() => format!("***{}", &rest[at..]),
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+/// The proxy a client uses: `None` (the option unset) reads the environment (`ALL_PROXY`,
+/// `HTTPS_PROXY`, `HTTP_PROXY` and their lower-case forms, with `NO_PROXY`), `""` means none.
+/// Only HTTP CONNECT proxies (`http://`, `https://`) are supported; a SOCKS proxy is refused
+/// rather than silently bypassed, which would send the request straight to MX.
+pub(crate) fn proxy(option: Option<&str>) -> Result<Option<ureq::Proxy>, Error> {
+    use ureq::ProxyProtocol;
+    let (proxy, origin) = match option {
+        Some("") => return Ok(None),
+        Some(url) => (
+            ureq::Proxy::new(url).map_err(|e| {
+                Error::InvalidArgument(format!(
+                    "proxy {:?} is not a usable proxy URL ({e}); expected http://host:port",
+                    mask_credentials(url)
+                ))
+            })?,
+            "the proxy option",
+        ),
+        None => match ureq::Proxy::try_from_env() {
+            Some(proxy) => (
+                proxy,
+                "the proxy from the environment (ALL_PROXY, HTTPS_PROXY or HTTP_PROXY)",
+            ),
+            None => return Ok(None),
+        },
+    };
+    match proxy.protocol() {
+        ProxyProtocol::Http | ProxyProtocol::Https => Ok(Some(proxy)),
+        other => Err(Error::InvalidArgument(format!(
+            "{origin} is a {other} proxy; mx-sso supports HTTP CONNECT proxies only \
+             (http://host:port). Set proxy to an HTTP proxy, or to \"\" to use none"
+        ))),
+    }
 }
 
 /// Keeps the default where the JSON value was `null`.
@@ -140,8 +203,8 @@ impl Options {
         Ok(options)
     }
 
-    /// Checks values that the JSON types alone do not constrain.
-    pub fn check(&self) -> Result<(), Error> {
+    /// Checks values that the JSON types alone do not constrain; returns the parsed base URL.
+    pub fn check(&self) -> Result<BaseUrl, Error> {
         let invalid = |msg: String| Err(Error::InvalidArgument(msg));
         if self.timeout_ms == 0 {
             return invalid("timeout_ms must be greater than 0".into());
@@ -161,8 +224,7 @@ impl Options {
         if self.user_agent.chars().any(char::is_control) {
             return invalid("user_agent must not contain control characters".into());
         }
-        BaseUrl::parse(&self.base_url, self.allow_insecure_http)?;
-        Ok(())
+        BaseUrl::parse(&self.base_url, self.allow_insecure_http)
     }
 }
 
@@ -265,6 +327,32 @@ mod tests {
         assert!(err("[]").contains("options_json"));
         assert!(err("nope").contains("options_json"));
         assert!(err(r#"{"user_agent": "a\nb"}"#).contains("user_agent"));
+    }
+
+    #[test]
+    fn proxy_credentials_are_masked_in_debug_and_errors() {
+        let o = Options {
+            proxy: Some("http://bank:s3cret@proxy.internal:3128".into()),
+            ..Options::default()
+        };
+        let text = format!("{o:?}");
+        assert!(text.contains("http://***@proxy.internal:3128"), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert_eq!(mask_credentials("proxy:8080"), "proxy:8080");
+        assert_eq!(mask_credentials("u:p@proxy:8080/x@y"), "***@proxy:8080/x@y");
+    }
+
+    #[test]
+    fn socks_proxies_are_refused_by_name() {
+        for url in ["socks5://proxy:1080", "socks4://proxy:1080"] {
+            let e = proxy(Some(url)).unwrap_err().to_string();
+            assert!(e.contains("HTTP CONNECT proxies only"), "{e}");
+            assert!(e.contains("SOCKS"), "{e}");
+        }
+        assert!(proxy(Some("http://proxy:3128")).unwrap().is_some());
+        assert!(proxy(Some("")).unwrap().is_none());
+        let e = proxy(Some("http://u:s3cret@[::1")).unwrap_err().to_string();
+        assert!(e.contains("proxy") && !e.contains("s3cret"), "{e}");
     }
 
     #[test]

@@ -33,10 +33,12 @@ fn random_unit() -> f64 {
 }
 
 /// Parses a `Retry-After` value: delay seconds (`120`) or an HTTP date
-/// (`Sun, 06 Nov 1994 08:49:37 GMT`), relative to `now`. A date in the past means no wait.
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`), relative to `now`. A date in the past means no wait; a
+/// number of seconds too large for 64 bits means "longer than any deadline", not "no advice".
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
         return Some(Duration::from_secs(seconds));
     }
     let at = parse_http_date(value)?;
@@ -44,6 +46,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// IMF-fixdate, the form HTTP/1.1 servers must send: `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// Years are four digits (RFC 9110), which also keeps the arithmetic below far from overflow.
 fn parse_http_date(value: &str) -> Option<SystemTime> {
     let parts: Vec<&str> = value.split_ascii_whitespace().collect();
     let [_weekday, day, month, year, time, "GMT"] = parts.as_slice() else {
@@ -63,11 +66,11 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
-    if !(1..=31).contains(&day) || year < 1970 || *h > 23 || *m > 59 || *s > 60 {
+    if !(1..=31).contains(&day) || !(1970..=9999).contains(&year) || *h > 23 || *m > 59 || *s > 60 {
         return None;
     }
     let days = days_since_epoch(year, month, day);
-    Some(UNIX_EPOCH + Duration::from_secs(days * 86_400 + h * 3_600 + m * 60 + s))
+    UNIX_EPOCH.checked_add(Duration::from_secs(days * 86_400 + h * 3_600 + m * 60 + s))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
@@ -134,9 +137,19 @@ mod tests {
             "soon",
             "Sun, 06 Nov 1994 08:49:37 PST",
             "Sun, 32 Nov 1994 08:49:37 GMT",
+            // Found in review: a huge year overflowed the date arithmetic and panicked.
+            "Sun, 06 Nov 18446744073709551615 08:49:37 GMT",
+            "Sun, 06 Nov 99999999999 08:49:37 GMT",
+            "Sun, 06 Nov 10000 08:49:37 GMT",
         ] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }
         assert_eq!(days_since_epoch(2000, 3, 1), 11_017);
+        assert!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).is_some());
+        // Seconds beyond 64 bits: a wait longer than any deadline, so the caller gives up.
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
     }
 }

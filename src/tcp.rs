@@ -17,7 +17,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,
@@ -67,13 +67,20 @@ impl<In: Transport> Connector<In> for LeanTcpConnector {
     }
 }
 
-/// Tries each resolved address in turn within the connect deadline; an address that refuses
-/// or is unreachable moves on to the next (as curl and ureq do).
+/// Tries each resolved address in turn within one connect deadline shared by all of them; an
+/// address that refuses or is unreachable moves on to the next (as curl and ureq do).
 fn connect_any(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq::Error> {
+    let deadline = timeout.not_zero().map(|limit| Instant::now() + *limit);
     let mut last_error = None;
     for addr in addrs {
-        let attempt = match timeout.not_zero() {
-            Some(limit) => TcpStream::connect_timeout(addr, *limit),
+        let attempt = match deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(ureq::Error::Timeout(timeout.reason));
+                }
+                TcpStream::connect_timeout(addr, left)
+            }
             None => TcpStream::connect(addr),
         };
         match attempt {

@@ -64,7 +64,19 @@ impl Resolver for FastResolver {
                 return Ok(addrs.clone());
             }
         }
-        let addrs = self.default.resolve(uri, config, timeout)?;
+        let addrs = self
+            .default
+            .resolve(uri, config, timeout)
+            .inspect_err(|_| {
+                // Resolving is the first step of connecting: a failure sent nothing, so the retry
+                // logic treats it as a failed connect.
+                TRACE.with(|t| {
+                    t.set(AttemptTrace {
+                        connect_started: true,
+                        connect_failed: true,
+                    })
+                })
+            })?;
         self.lock_cache()
             .insert(key, (Instant::now(), addrs.clone()));
         Ok(addrs)
@@ -82,12 +94,13 @@ impl FastResolver {
     }
 }
 
-/// What happened to connection set-up during one attempt on this thread.
+/// What happened to connection set-up (name resolution included) during one attempt on this
+/// thread.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AttemptTrace {
     /// A new connection was attempted (so the attempt did not run on a pooled one).
     pub connect_started: bool,
-    /// Connecting (TCP, proxy or TLS) failed.
+    /// Connecting (resolve, TCP, proxy or TLS) failed.
     pub connect_failed: bool,
 }
 

@@ -362,6 +362,116 @@ fn a_pooled_connection_closed_by_the_server_is_retried_once_on_a_fresh_one() {
 }
 
 #[test]
+fn the_stale_connection_retry_opens_a_new_connection_even_with_others_idle() {
+    // Found in review: the retry took the next idle pooled connection, which may be as stale.
+    let emu = emulator();
+    emu.add_user("ext-1").unwrap();
+    let client = client_for(&emu, |o| o.max_retries = 0);
+    // Two overlapping calls leave two idle connections in the pool.
+    emu.push_fault_times(Fault::Delay { ms: 300 }, 2);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| update(&emu, &client, "ext-1", DISABLE).expect("overlapping call"));
+        }
+    });
+    assert_eq!(emu.stats().connections, 2);
+    emu.push_fault(Fault::Close);
+    update(&emu, &client, "ext-1", DISABLE).expect("retried on a new connection");
+    assert_eq!(
+        emu.stats().connections,
+        3,
+        "the retry must not reuse an idle connection"
+    );
+}
+
+#[test]
+fn odd_retry_after_values_neither_panic_nor_wait_forever() {
+    let emu = emulator();
+    emu.add_user("ext-1").unwrap();
+    let client = client_for(&emu, |o| o.max_retries = 1);
+    // Found in review: a date with a huge year overflowed the date arithmetic and panicked. It
+    // is not a valid date, so the usual backoff applies and the retry succeeds.
+    emu.push_fault(Fault::Status {
+        status: 429,
+        retry_after: Some("Sun, 06 Nov 99999999999 08:49:37 GMT".into()),
+    });
+    update(&emu, &client, "ext-1", DISABLE).expect("retried after the backoff");
+    assert_eq!(emu.stats().requests, 2);
+
+    // Seconds beyond 64 bits: longer than any deadline, so the call ends at once.
+    emu.reset_counters();
+    emu.push_fault(Fault::Status {
+        status: 429,
+        retry_after: Some("99999999999999999999999".into()),
+    });
+    let started = Instant::now();
+    let err = update(&emu, &client, "ext-1", DISABLE).unwrap_err();
+    assert_eq!(err.status(), Status::Http, "{err}");
+    assert!(err.to_string().contains("gave up without waiting"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(emu.stats().requests, 1);
+
+    // Retry-After on an answer that is never retried is not even read.
+    emu.push_fault(Fault::Status {
+        status: 400,
+        retry_after: Some("Sun, 06 Nov 18446744073709551615 08:49:37 GMT".into()),
+    });
+    let err = update(&emu, &client, "ext-1", DISABLE).unwrap_err();
+    assert_eq!(err.http_status(), Some(400), "{err}");
+}
+
+#[test]
+fn a_huge_content_length_reserves_no_memory_up_front() {
+    // Found in review: the body buffer was sized from Content-Length, so a lying header with a
+    // large max_response_bytes aborted the process. A raw server sends such a header.
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+              Content-Length: 1000000000000000\r\n\r\n{}",
+        );
+    });
+    let client = Client::new(Options {
+        base_url: format!("http://{addr}"),
+        timeout_ms: 5_000,
+        max_retries: 0,
+        max_response_bytes: u64::MAX,
+        ..Options::default()
+    })
+    .unwrap();
+    let err = client
+        .update_user_json(SECRET_KEY, "CLT-1", "ext-1", DISABLE)
+        .unwrap_err();
+    assert_eq!(err.status(), Status::Transport, "{err}");
+    assert_no_key(&err);
+    server.join().unwrap();
+}
+
+#[test]
+fn an_unresolvable_host_is_a_retried_connect_failure() {
+    // `.invalid` never resolves (RFC 6761); this machine answers that at once, offline.
+    let client = Client::new(Options {
+        base_url: "https://mx-sso-test.invalid".into(),
+        timeout_ms: 10_000,
+        max_retries: 1,
+        ..Options::default()
+    })
+    .unwrap();
+    let err = client
+        .update_user_json(SECRET_KEY, "CLT-1", "ext-1", DISABLE)
+        .unwrap_err();
+    assert_eq!(err.status(), Status::Transport, "{err}");
+    assert_eq!(err.attempts(), Some(2), "{err}");
+    assert!(err.to_string().contains("could not connect"), "{err}");
+    assert_no_key(&err);
+}
+
+#[test]
 fn a_truncated_answer_is_a_transport_error() {
     let emu = emulator();
     emu.add_user("ext-1").unwrap();
@@ -395,6 +505,9 @@ fn tls_with_the_emulator_ca_and_one_handshake_for_many_calls() {
     let untrusting = client_for(&emu, |_| {});
     let err = update(&emu, &untrusting, "ext-1", DISABLE).unwrap_err();
     assert_eq!(err.status(), Status::Transport, "{err}");
+    // A refused certificate is not retried (it cannot change), and the message says what to do.
+    assert_eq!(err.attempts(), Some(1), "{err}");
+    assert!(err.to_string().contains("set ca_file"), "{err}");
     assert_no_key(&err);
     std::fs::remove_dir_all(&dir).ok();
 }
