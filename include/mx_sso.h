@@ -164,6 +164,8 @@ void mx_client_free(struct mx_client *client);
  * Free a string that this library returned (`out_buf`, `out_err`). NULL is fine (nothing
  * happens). Never pass a string from anywhere else (undefined behaviour), never free one
  * twice, and never release these strings with `free()`: the library may use another allocator.
+ * Treat the strings as read-only until freed: writing into one (a NUL byte in particular
+ * changes the length the library frees with) is undefined behaviour.
  *
  * # Safety
  * `s` is NULL or a string from this library not yet freed.

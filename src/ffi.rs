@@ -60,9 +60,17 @@ pub struct mx_client {
     inner: Client,
 }
 
-/// Runs `f`, turning a panic into `on_panic` so that no unwind crosses into C.
-fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic)
+/// The panic boundary: runs `f`, turning a panic into `on_panic()` so that no unwind crosses
+/// into C. Every exported function that can run code that might panic goes through here.
+fn boundary<T>(on_panic: impl FnOnce() -> T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| on_panic())
+}
+
+/// What a caught panic reports (the panic message itself stays out: it could quote anything).
+fn caught_panic<T>() -> Result<T, Error> {
+    Err(Error::Internal(
+        "a panic inside mx-sso was caught; please report this bug".into(),
+    ))
 }
 
 /// Borrows a C string argument as UTF-8, or names the argument in an error.
@@ -101,11 +109,7 @@ unsafe fn with_out_buf(
     if out_buf.is_null() {
         return mx_status::MX_ERR_INVALID_ARGUMENT;
     }
-    let result = catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| {
-        Err(Error::Internal(
-            "a panic inside mx-sso was caught; please report this bug".into(),
-        ))
-    });
+    let result = boundary(caught_panic, call);
     let (status, text) = match result {
         Ok(body) => (mx_status::MX_OK, body),
         Err(e) => (e.status().into(), e.to_json()),
@@ -190,19 +194,14 @@ pub unsafe extern "C" fn mx_client_new(
     options_json: *const c_char,
     out_err: *mut *mut c_char,
 ) -> *mut mx_client {
-    let result = boundary(
-        Err(Error::Internal(
-            "a panic inside mx-sso was caught; please report this bug".into(),
-        )),
-        || {
-            let options = if options_json.is_null() {
-                None
-            } else {
-                Some(arg_str("options_json", options_json)?)
-            };
-            Client::from_json(options)
-        },
-    );
+    let result = boundary(caught_panic, || {
+        let options = if options_json.is_null() {
+            None
+        } else {
+            Some(arg_str("options_json", options_json)?)
+        };
+        Client::from_json(options)
+    });
     match result {
         Ok(inner) => {
             if !out_err.is_null() {
@@ -260,20 +259,22 @@ pub unsafe extern "C" fn mx_client_update_user(
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_free(client: *mut mx_client) {
     if !client.is_null() {
-        boundary((), || drop(Box::from_raw(client)));
+        boundary(|| (), || drop(Box::from_raw(client)));
     }
 }
 
 /// Free a string that this library returned (`out_buf`, `out_err`). NULL is fine (nothing
 /// happens). Never pass a string from anywhere else (undefined behaviour), never free one
 /// twice, and never release these strings with `free()`: the library may use another allocator.
+/// Treat the strings as read-only until freed: writing into one (a NUL byte in particular
+/// changes the length the library frees with) is undefined behaviour.
 ///
 /// # Safety
 /// `s` is NULL or a string from this library not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn mx_string_free(s: *mut c_char) {
     if !s.is_null() {
-        boundary((), || drop(CString::from_raw(s)));
+        boundary(|| (), || drop(CString::from_raw(s)));
     }
 }
 
@@ -283,11 +284,14 @@ pub unsafe extern "C" fn mx_string_free(s: *mut c_char) {
 pub extern "C" fn mx_status_str(status: c_int) -> *const c_char {
     // Take a plain int: an out-of-range value in an `mx_status` parameter would be undefined
     // behaviour on the Rust side.
-    boundary(c"unknown status".as_ptr(), || {
-        Status::from_code(i64::from(status))
-            .map_or(c"unknown status", Status::description)
-            .as_ptr()
-    })
+    boundary(
+        || c"unknown status".as_ptr(),
+        || {
+            Status::from_code(i64::from(status))
+                .map_or(c"unknown status", Status::description)
+                .as_ptr()
+        },
+    )
 }
 
 /// The library's version, such as "0.1.0". Static text: never free it. Compare
