@@ -56,11 +56,29 @@ pub enum Sex {
 pub struct ExtraFields(Vec<(String, Box<RawValue>)>);
 
 impl ExtraFields {
-    /// Adds a field whose value is the JSON text `raw_json`.
+    /// Adds a field whose value is the JSON text `raw_json`. A documented field name (set the
+    /// typed field instead) or a name already added is refused: either would put the same key
+    /// twice in the body, and which one MX keeps is not documented.
     pub fn insert(&mut self, name: impl Into<String>, raw_json: &str) -> Result<(), Error> {
-        let value = RawValue::from_string(raw_json.to_string())
-            .map_err(|e| Error::Validation(format!("value of extra field: {e}")))?;
-        self.0.push((name.into(), value));
+        let name = name.into();
+        if FIELDS.contains(&name.as_str()) {
+            return Err(Error::Validation(format!(
+                "extra field `{name}` is a documented field; set UserUpdate::{name} instead"
+            )));
+        }
+        if self.0.iter().any(|(k, _)| *k == name) {
+            return Err(Error::Validation(format!(
+                "extra field `{}` was already added; give each field once",
+                printable(&name)
+            )));
+        }
+        let value = RawValue::from_string(raw_json.to_string()).map_err(|e| {
+            Error::Validation(format!(
+                "value of extra field `{}` is not JSON: {e}",
+                printable(&name)
+            ))
+        })?;
+        self.0.push((name, value));
         Ok(())
     }
 
@@ -227,7 +245,8 @@ impl<'de> Deserialize<'de> for RawBody {
                 while let Some(key) = map.next_key::<String>()? {
                     if fields.iter().any(|(k, _)| *k == key) {
                         return Err(de::Error::custom(format_args!(
-                            "field `{key}` appears more than once; give each field once"
+                            "field `{}` appears more than once; give each field once",
+                            printable(&key)
                         )));
                     }
                     let value = if FIELDS.contains(&key.as_str()) {
@@ -621,6 +640,27 @@ mod tests {
         let long = "x".repeat(MAX_ID_BYTES + 1);
         let err = check_id("api_key", &long).unwrap_err().to_string();
         assert!(err.contains("at most") && !err.contains("xxxx"), "{err}");
+    }
+
+    #[test]
+    fn extra_fields_refuse_documented_and_repeated_names() {
+        let mut extra = ExtraFields::default();
+        extra.insert("nickname", "\"Bo\"").unwrap();
+        let err = extra.insert("status", "\"DISABLED\"").unwrap_err();
+        assert!(err.to_string().contains("UserUpdate::status"), "{err}");
+        let err = extra.insert("nickname", "1").unwrap_err();
+        assert!(err.to_string().contains("already added"), "{err}");
+        let err = extra.insert("age", "not json").unwrap_err();
+        assert!(err.to_string().contains("`age`"), "{err}");
+        assert_eq!(extra.names().collect::<Vec<_>>(), ["nickname"]);
+    }
+
+    #[test]
+    fn a_repeated_key_is_named_printably() {
+        assert_validation(
+            r#"{"a\nb": 1, "a\nb": 2}"#,
+            "field `a\\nb` appears more than once",
+        );
     }
 
     #[test]
