@@ -8,6 +8,6 @@ package mxsso
 // reports for Linux. Build the library first with `cargo build --release -p mx-sso`.
 
 /*
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libmx_sso.a -lgcc_s -lutil -lrt -lpthread -lm -ldl
+#cgo LDFLAGS: ${SRCDIR}/../../target/release/libmx_sso.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 */
 import "C"
