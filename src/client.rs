@@ -80,7 +80,7 @@ impl Client {
     /// Builds a client; no connection is made until the first call.
     pub fn new(options: Options) -> Result<Client, Error> {
         let base = options.check()?;
-        let proxy = crate::options::proxy(options.proxy.as_deref())?;
+        let proxy = crate::options::proxy(options.proxy.as_deref(), &base)?;
         let tls = crate::tls::tls_config(base.https, options.ca_file.as_deref())?;
         let agent = |pooled: bool| {
             let config = Agent::config_builder()
@@ -285,6 +285,8 @@ impl Client {
             .header("Content-Type", "application/json")
             .config()
             .timeout_global(Some(remaining))
+            // ureq bounds a name lookup by the global timeout only; it is part of connecting.
+            .timeout_resolve(Some(connect_timeout))
             .timeout_connect(Some(connect_timeout))
             .build()
             .send(body)
@@ -339,10 +341,12 @@ impl Client {
 
 /// Sorts an error of ureq's that came before any answer was read.
 fn classify_request_error(e: ureq::Error) -> AttemptError {
-    if is_tls_refusal(&e) {
-        return AttemptError::Tls(e);
-    }
     if transport::finish_attempt().connect_failed {
+        // A rustls error after the handshake (on a connection in use) is not a refusal: it
+        // falls through to the other kinds below.
+        if is_tls_refusal(&e) {
+            return AttemptError::Tls(e);
+        }
         return match e {
             ureq::Error::Timeout(_) => AttemptError::ConnectTimeout,
             other => AttemptError::Connect(other),
@@ -491,14 +495,24 @@ fn give_up_on_retry_after(error: Error, asked: Duration, left: Duration) -> Erro
             status,
             mx_error,
             message: format!(
-                "{message}; the server asked to retry after {:.1} s, but only {:.1} s of \
-                 timeout_ms were left, so the call gave up without waiting",
-                asked.as_secs_f64(),
-                left.as_secs_f64()
+                "{message}; the server asked to retry after {}, but only {} of timeout_ms \
+                 were left, so the call gave up without waiting",
+                seconds_text(asked),
+                seconds_text(left)
             ),
             attempts,
         },
         other => other,
+    }
+}
+
+/// `2.5 s`, or "more than a year" for the absurd waits a server (or a huge timeout) can give.
+fn seconds_text(d: Duration) -> String {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    if d > YEAR {
+        "more than a year".to_string()
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
     }
 }
 
@@ -523,7 +537,7 @@ fn connect_timeout_error(attempts: u32, options: &Options, remaining: Duration) 
 /// The TLS handshake was refused; with a hint where the usual cause is a private CA.
 fn tls_error(e: &ureq::Error, attempts: u32, key: &str) -> Error {
     let hint = match rustls_error(e) {
-        Some(rustls::Error::InvalidCertificate(_)) => {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) => {
             "; the server's certificate is not trusted: if it is issued by a private CA \
              (a TLS-inspecting proxy, a test server), set ca_file to that CA's PEM file"
         }

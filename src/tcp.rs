@@ -70,6 +70,10 @@ impl<In: Transport> Connector<In> for LeanTcpConnector {
 /// Tries each resolved address in turn within one connect deadline shared by all of them; an
 /// address that refuses or is unreachable moves on to the next (as curl and ureq do).
 fn connect_any(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq::Error> {
+    // `not_zero` turns a spent budget into one second; a spent budget is a timeout here.
+    if timeout.after.is_zero() {
+        return Err(ureq::Error::Timeout(timeout.reason));
+    }
     let deadline = timeout.not_zero().map(|limit| Instant::now() + *limit);
     let mut last_error = None;
     for addr in addrs {

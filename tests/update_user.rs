@@ -367,8 +367,9 @@ fn the_stale_connection_retry_opens_a_new_connection_even_with_others_idle() {
     let emu = emulator();
     emu.add_user("ext-1").unwrap();
     let client = client_for(&emu, |o| o.max_retries = 0);
-    // Two overlapping calls leave two idle connections in the pool.
-    emu.push_fault_times(Fault::Delay { ms: 300 }, 2);
+    // Two overlapping calls leave two idle connections in the pool (the delay is long so that
+    // they overlap even on a loaded machine).
+    emu.push_fault_times(Fault::Delay { ms: 1500 }, 2);
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| update(&emu, &client, "ext-1", DISABLE).expect("overlapping call"));
@@ -408,16 +409,9 @@ fn odd_retry_after_values_neither_panic_nor_wait_forever() {
     let err = update(&emu, &client, "ext-1", DISABLE).unwrap_err();
     assert_eq!(err.status(), Status::Http, "{err}");
     assert!(err.to_string().contains("gave up without waiting"), "{err}");
+    assert!(err.to_string().contains("after more than a year"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(emu.stats().requests, 1);
-
-    // Retry-After on an answer that is never retried is not even read.
-    emu.push_fault(Fault::Status {
-        status: 400,
-        retry_after: Some("Sun, 06 Nov 18446744073709551615 08:49:37 GMT".into()),
-    });
-    let err = update(&emu, &client, "ext-1", DISABLE).unwrap_err();
-    assert_eq!(err.http_status(), Some(400), "{err}");
 }
 
 #[test]
@@ -454,7 +448,8 @@ fn a_huge_content_length_reserves_no_memory_up_front() {
 
 #[test]
 fn an_unresolvable_host_is_a_retried_connect_failure() {
-    // `.invalid` never resolves (RFC 6761); this machine answers that at once, offline.
+    // `.invalid` never resolves (RFC 6761); the resolvers of this machine and CI answer that
+    // at once, offline. (A resolver that hangs instead would make this a connect timeout.)
     let client = Client::new(Options {
         base_url: "https://mx-sso-test.invalid".into(),
         timeout_ms: 10_000,
