@@ -72,7 +72,8 @@ enum AttemptError {
     TooLarge { status: u16, limit: u64 },
     /// A timeout of ureq's (the deadline given to this attempt).
     Timeout,
-    /// Anything else: broken answers, a connection lost mid-body, TLS errors...
+    /// Anything else: broken answers, a connection lost mid-body, TLS errors after the
+    /// handshake...
     Other(ureq::Error),
 }
 
@@ -208,12 +209,11 @@ impl Client {
             }
             attempts += 1;
             transport::start_attempt();
-            let agent = if fresh_connection {
+            let agent = if std::mem::take(&mut fresh_connection) {
                 &self.fresh_agent
             } else {
                 &self.agent
             };
-            fresh_connection = false;
             let outcome = self.attempt(agent, url, body, remaining);
             let trace = transport::finish_attempt();
 
@@ -366,16 +366,10 @@ fn classify_request_error(e: ureq::Error) -> AttemptError {
 /// A TLS failure that is an answer, not an accident: rustls refused the certificate or the
 /// handshake (rustls reports it as an I/O error of kind `InvalidData` wrapping its own error).
 fn is_tls_refusal(e: &ureq::Error) -> bool {
-    match e {
-        ureq::Error::Rustls(_) | ureq::Error::Tls(_) => true,
-        ureq::Error::Io(io) => io
-            .get_ref()
-            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
-        _ => false,
-    }
+    matches!(e, ureq::Error::Tls(_)) || rustls_error(e).is_some()
 }
 
-/// The rustls error inside a TLS refusal, if any.
+/// The rustls error inside an error of ureq's, if any.
 fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
     match e {
         ureq::Error::Rustls(inner) => Some(inner),

@@ -67,16 +67,9 @@ impl Resolver for FastResolver {
         let addrs = self
             .default
             .resolve(uri, config, timeout)
-            .inspect_err(|_| {
-                // Resolving is the first step of connecting: a failure sent nothing, so the retry
-                // logic treats it as a failed connect.
-                TRACE.with(|t| {
-                    t.set(AttemptTrace {
-                        connect_started: true,
-                        connect_failed: true,
-                    })
-                })
-            })?;
+            // Resolving is the first step of connecting: a failure sent nothing, so the retry
+            // logic treats it as a failed connect.
+            .inspect_err(|_| record(CONNECT_FAILED))?;
         self.lock_cache()
             .insert(key, (Instant::now(), addrs.clone()));
         Ok(addrs)
@@ -108,10 +101,23 @@ thread_local! {
     static TRACE: Cell<AttemptTrace> = const { Cell::new(AttemptTrace { connect_started: false, connect_failed: false }) };
 }
 
+const CONNECT_STARTED: AttemptTrace = AttemptTrace {
+    connect_started: true,
+    connect_failed: false,
+};
+const CONNECT_FAILED: AttemptTrace = AttemptTrace {
+    connect_started: true,
+    connect_failed: true,
+};
+
+fn record(trace: AttemptTrace) {
+    TRACE.with(|t| t.set(trace));
+}
+
 /// Clears the trace before an attempt. ureq runs a request on the calling thread, so the trace
 /// set by the connector belongs to the attempt that this thread runs next.
 pub fn start_attempt() {
-    TRACE.with(|t| t.set(AttemptTrace::default()));
+    record(AttemptTrace::default());
 }
 
 /// The trace of the attempt this thread just ran.
@@ -151,23 +157,13 @@ impl Connector<()> for TrackingConnector {
         details: &ConnectionDetails,
         chained: Option<()>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        TRACE.with(|t| {
-            t.set(AttemptTrace {
-                connect_started: true,
-                connect_failed: false,
-            })
-        });
+        record(CONNECT_STARTED);
         let result = self
             .inner
             .connect(details, chained)
             .map(|made| made.map(|transport| Box::new(transport) as Box<dyn Transport>));
         if result.is_err() {
-            TRACE.with(|t| {
-                t.set(AttemptTrace {
-                    connect_started: true,
-                    connect_failed: true,
-                })
-            });
+            record(CONNECT_FAILED);
         }
         result
     }
