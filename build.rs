@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let ffi = root.join("src/ffi.rs");
+    let ffi = root.join("src/ffi/mod.rs");
     let committed = root.join("include/mx_sso.h");
-    println!("cargo:rerun-if-changed=src/ffi.rs");
+    println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=include/mx_sso.h");
     println!("cargo:rerun-if-env-changed=MX_SSO_UPDATE_HEADER");

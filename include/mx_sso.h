@@ -38,7 +38,7 @@ typedef enum mx_status {
    */
   MX_OK = 0,
   /**
-   * A NULL pointer, text that is not UTF-8, or bad options JSON.
+   * A NULL pointer, text that is not UTF-8, an unknown operation, or bad options JSON.
    */
   MX_ERR_INVALID_ARGUMENT = 1,
   /**
@@ -75,9 +75,344 @@ typedef enum mx_status {
  */
 typedef struct mx_client mx_client;
 
+/**
+ * An event handler: `user_data` as given to `mx_client_set_event_handler`, and one event as a
+ * JSON object (`call`, `op`, `method`, `path`, `attempt`, `outcome`, `http_status`,
+ * `elapsed_us`, `connection`, `retry_in_ms`, `message`, `ts`). `event_json` lives for the
+ * duration of the callback only: copy what you keep. It never holds the API key, a credential
+ * value, a login token, a widget URL or a body.
+ */
+typedef void (*mx_event_fn)(void *user_data, const char *event_json);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Create a client from an options JSON object, or with every default when `options_json` is
+ * NULL.
+ *
+ * Keys (all optional): `base_url`, `api_key`, `client_guid`, `timeout_ms`,
+ * `connect_timeout_ms`, `max_retries`, `proxy`, `ca_file`, `user_agent`, `max_response_bytes`,
+ * `allow_insecure_http`, `strict_fields`; an unknown key or a wrong type is an error that names
+ * it. `api_key` and `client_guid` are the credentials of calls that pass NULL for them; they
+ * follow the id rules and are checked here. No connection is made yet.
+ *
+ * Returns a client owned by the caller, to be released with `mx_client_free`, or NULL on bad
+ * options. On failure, if `out_err` is not NULL, `*out_err` receives an error object (same
+ * shape as `out_buf` of `mx_update_user`) that the caller releases with `mx_string_free`; on
+ * success `*out_err` is set to NULL. `out_err` may be NULL.
+ *
+ * Thread-safe.
+ *
+ * `options_json` must be NULL or a NUL-terminated string; `out_err` NULL or writable.
+ */
+struct mx_client *mx_client_new(const char *options_json, char **out_err);
+
+/**
+ * Run any operation of the table by name: the one entry point for bindings and generic callers
+ * (every named function is a wrapper of it).
+ *
+ * - `client`: a live client from `mx_client_new`, or NULL for the process-wide default client.
+ * - `operation`: `"user.create"`, `"user.read"`, `"user.update"`, `"user.delete"`,
+ *   `"user.ensure"`, `"member.create"`, `"member.read"`, `"member.update"`, `"member.delete"`
+ *   or `"member.ensure"`; anything else is `MX_ERR_INVALID_ARGUMENT` listing them.
+ * - `api_key`, `client_guid`: NULL for the client's own (its options; the default client's
+ *   come from `MX_SSO_API_KEY` and `MX_SSO_CLIENT_GUID`).
+ * - `id`: the path id for read, update and delete (a guid or external guid); NULL for create
+ *   and ensure. An id given where none is taken, or missing where one is, is
+ *   `MX_ERR_INVALID_ARGUMENT` naming it.
+ * - `json_body`: the JSON body for create, update and ensure; NULL for read and delete.
+ * - `call_options_json`: NULL, or `{"timeout_ms": N, "max_retries": N}` for this call only.
+ * - `out_buf`: must not be NULL; `*out_buf` is filled as for `mx_update_user` (on `MX_OK`, the
+ *   operation's success text: MX's JSON, `{}` for an empty delete answer, or
+ *   `{"created": ..., "user"|"member": ...}` for ensure).
+ *
+ * Thread-safe. Each pointer must be NULL or valid as described.
+ */
+enum mx_status mx_client_call(const struct mx_client *client,
+                              const char *operation,
+                              const char *api_key,
+                              const char *client_guid,
+                              const char *id,
+                              const char *json_body,
+                              const char *call_options_json,
+                              char **out_buf);
+
+/**
+ * Set the function called after every attempt of every call on `client` (and once for a call
+ * refused before sending), or remove it with `on_event` NULL.
+ *
+ * The handler runs on the thread that made the call, once per attempt, before any wait for a
+ * retry; it must be safe to call from every thread that uses the client, with `user_data`.
+ * It may call any mx function except `mx_client_free` of this client. Safe while other threads
+ * call: attempts that end after this returns see the new handler. `user_data` is not freed by
+ * the library; keep it valid until the handler is replaced or the client is freed.
+ *
+ * Returns `MX_ERR_INVALID_ARGUMENT` for a NULL `client`, else `MX_OK`.
+ */
+enum mx_status mx_client_set_event_handler(struct mx_client *client,
+                                           mx_event_fn on_event,
+                                           void *user_data);
+
+/**
+ * The counters of `client` since it was made, as a JSON object in `*out_buf` (released with
+ * `mx_string_free`): `calls`, `attempts`, `retries`, `by_outcome` (calls by final status, e.g.
+ * `{"MX_OK": 3, ...}`), `connections_opened`, `tls_handshakes`, `read_backs`, `races`.
+ *
+ * `client` must not be NULL and `out_buf` must not be NULL (else `MX_ERR_INVALID_ARGUMENT`,
+ * with the error object in `*out_buf` when `out_buf` is not NULL). Thread-safe.
+ */
+enum mx_status mx_client_stats(const struct mx_client *client, char **out_buf);
+
+/**
+ * Free a client made by `mx_client_new`, closing its connections. NULL is fine (nothing
+ * happens). Free each client exactly once, after every call on it has returned; freeing a
+ * pointer that `mx_client_new` did not return is undefined behaviour.
+ *
+ * `client` must be NULL or a client from `mx_client_new`, not yet freed and not in use.
+ */
+void mx_client_free(struct mx_client *client);
+
+/**
+ * Free a string that this library returned (`out_buf`, `out_err`). NULL is fine (nothing
+ * happens). Never pass a string from anywhere else (undefined behaviour), never free one
+ * twice, and never release these strings with `free()`: the library may use another allocator.
+ * Treat the strings as read-only until freed: writing into one (a NUL byte in particular
+ * changes the length the library frees with) is undefined behaviour.
+ *
+ * `s` must be NULL or a string from this library not yet freed.
+ */
+void mx_string_free(char *s);
+
+/**
+ * A fixed English description of a status, such as "success". Any int is accepted: values
+ * outside `mx_status` get "unknown status". The text is static: never free it.
+ */
+const char *mx_status_str(int status);
+
+/**
+ * The library's version, such as "0.1.0". Static text: never free it. Compare
+ * `mx_version_number()` with `MX_SSO_VERSION_NUMBER` at start-up to catch a header/library
+ * mismatch.
+ */
+const char *mx_version(void);
+
+/**
+ * The library's version as MAJOR*1000000 + MINOR*1000 + PATCH (the form of
+ * `MX_SSO_VERSION_NUMBER`).
+ */
+uint32_t mx_version_number(void);
+
+/**
+ * Create a member (MX "Create member", `POST /member`): the credentials that link a user to an institution.
+ *
+ * `json_body`: a JSON object with exactly one of `user_guid` or `external_user_guid`,
+ * `credentials` (an array of `{"field_name": ..., "response": ...}`: `login` with `password`,
+ * or `userkey` alone), and optionally `external_member_guid` (not beginning with `MBR-`),
+ * `name`, `institution_guid`. Credential values are secrets: they appear in no message and no
+ * event. An unknown outcome is resolved by reading the member back by `external_member_guid`.
+ *
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
+ */
+enum mx_status mx_create_member(const char *api_key,
+                                const char *client_guid,
+                                const char *json_body,
+                                char **out_buf);
+
+/**
+ * Create a member (MX "Create member", `POST /member`): the credentials that link a user to an institution, on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_create_member`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_create_member`.
+ */
+enum mx_status mx_client_create_member(const struct mx_client *client,
+                                       const char *api_key,
+                                       const char *client_guid,
+                                       const char *json_body,
+                                       char **out_buf);
+
+/**
+ * Read a member (`GET /member/{id}`; not documented by MX, inferred from its guide).
+ *
+ * `member_guid`: a `member_guid` or `external_member_guid`. MX answers an unknown member with
+ * HTTP 500 `Member not found.`
+ *
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
+ */
+enum mx_status mx_read_member(const char *api_key,
+                              const char *client_guid,
+                              const char *member_guid,
+                              char **out_buf);
+
+/**
+ * Read a member (`GET /member/{id}`; not documented by MX, inferred from its guide), on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_read_member`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_read_member`.
+ */
+enum mx_status mx_client_read_member(const struct mx_client *client,
+                                     const char *api_key,
+                                     const char *client_guid,
+                                     const char *member_guid,
+                                     char **out_buf);
+
+/**
+ * Update a member's credentials (`PUT /member/{id}`; not documented by MX, inferred from its guide).
+ *
+ * `member_guid`: a `member_guid` or `external_member_guid`; `json_body`: `{"credentials":
+ * [...]}` with the rules of `mx_create_member`.
+ *
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
+ */
+enum mx_status mx_update_member(const char *api_key,
+                                const char *client_guid,
+                                const char *member_guid,
+                                const char *json_body,
+                                char **out_buf);
+
+/**
+ * Update a member's credentials (`PUT /member/{id}`; not documented by MX, inferred from its guide), on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_update_member`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_update_member`.
+ */
+enum mx_status mx_client_update_member(const struct mx_client *client,
+                                       const char *api_key,
+                                       const char *client_guid,
+                                       const char *member_guid,
+                                       const char *json_body,
+                                       char **out_buf);
+
+/**
+ * Delete a member (`DELETE /member/{id}`; not documented by MX, inferred).
+ *
+ * `member_guid`: a `member_guid` or `external_member_guid`. On `MX_OK`, MX's JSON or `{}`; a
+ * "not found" after an attempt whose outcome was unknown is `MX_OK` with `{}`.
+ *
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
+ */
+enum mx_status mx_delete_member(const char *api_key,
+                                const char *client_guid,
+                                const char *member_guid,
+                                char **out_buf);
+
+/**
+ * Delete a member (`DELETE /member/{id}`; not documented by MX, inferred), on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_delete_member`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_delete_member`.
+ */
+enum mx_status mx_client_delete_member(const struct mx_client *client,
+                                       const char *api_key,
+                                       const char *client_guid,
+                                       const char *member_guid,
+                                       char **out_buf);
+
+/**
+ * Ensure a member exists: read it by `external_member_guid`, create it if MX says `Member not found.` (MX's documented workflow, as one call).
+ *
+ * `json_body`: as for `mx_create_member`, `external_member_guid` required. On `MX_OK`,
+ * `*out_buf` holds `{"created": true|false, "member": <MX's JSON>}`.
+ *
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
+ */
+enum mx_status mx_ensure_member(const char *api_key,
+                                const char *client_guid,
+                                const char *json_body,
+                                char **out_buf);
+
+/**
+ * Ensure a member exists: read it by `external_member_guid`, create it if MX says `Member not found.` (MX's documented workflow, as one call), on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_ensure_member`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_ensure_member`.
+ */
+enum mx_status mx_client_ensure_member(const struct mx_client *client,
+                                       const char *api_key,
+                                       const char *client_guid,
+                                       const char *json_body,
+                                       char **out_buf);
 
 /**
  * Update a user (MX SSO API v2.8 "Update user") through the process-wide default client.
@@ -100,8 +435,7 @@ extern "C" {
  *
  * Thread-safe. Blocks for at most the timeout (30 s by default), retries included.
  *
- * # Safety
- * Each pointer is NULL or valid as described above: string arguments NUL-terminated and
+ * Each pointer must be NULL or valid as described above: string arguments NUL-terminated and
  * readable for the call, `out_buf` writable.
  */
 enum mx_status mx_update_user(const char *api_key,
@@ -109,26 +443,6 @@ enum mx_status mx_update_user(const char *api_key,
                               const char *user_guid,
                               const char *json_body,
                               char **out_buf);
-
-/**
- * Create a client from an options JSON object, or with every default when `options_json` is
- * NULL.
- *
- * Keys (all optional): `base_url`, `timeout_ms`, `connect_timeout_ms`, `max_retries`, `proxy`,
- * `ca_file`, `user_agent`, `max_response_bytes`, `allow_insecure_http`, `strict_fields`; an
- * unknown key or a wrong type is an error that names it. No connection is made yet.
- *
- * Returns a client owned by the caller, to be released with `mx_client_free`, or NULL on bad
- * options. On failure, if `out_err` is not NULL, `*out_err` receives an error object (same
- * shape as `out_buf` of `mx_update_user`) that the caller releases with `mx_string_free`; on
- * success `*out_err` is set to NULL. `out_err` may be NULL.
- *
- * Thread-safe.
- *
- * # Safety
- * `options_json` is NULL or a NUL-terminated string; `out_err` is NULL or writable.
- */
-struct mx_client *mx_client_new(const char *options_json, char **out_err);
 
 /**
  * Update a user through `client`; see `mx_update_user` for the arguments, `out_buf` and the
@@ -139,8 +453,7 @@ struct mx_client *mx_client_new(const char *options_json, char **out_err);
  * stay alive (not passed to `mx_client_free`) until every call on it has returned; using a
  * freed client is undefined behaviour.
  *
- * # Safety
- * `client` is NULL or a live client from `mx_client_new`; the other pointers as for
+ * `client` must be NULL or a live client from `mx_client_new`; the other pointers as for
  * `mx_update_user`.
  */
 enum mx_status mx_client_update_user(const struct mx_client *client,
@@ -151,45 +464,176 @@ enum mx_status mx_client_update_user(const struct mx_client *client,
                                      char **out_buf);
 
 /**
- * Free a client made by `mx_client_new`, closing its connections. NULL is fine (nothing
- * happens). Free each client exactly once, after every call on it has returned; freeing a
- * pointer that `mx_client_new` did not return is undefined behaviour.
+ * Create a user (MX "Create user", `POST /user`).
  *
- * # Safety
- * `client` is NULL or a client from `mx_client_new` not yet freed and not in use.
- */
-void mx_client_free(struct mx_client *client);
-
-/**
- * Free a string that this library returned (`out_buf`, `out_err`). NULL is fine (nothing
- * happens). Never pass a string from anywhere else (undefined behaviour), never free one
- * twice, and never release these strings with `free()`: the library may use another allocator.
- * Treat the strings as read-only until freed: writing into one (a NUL byte in particular
- * changes the length the library frees with) is undefined behaviour.
+ * `json_body`: a JSON object with `external_user_guid` (your own id for the user, not
+ * beginning with `USR-`; required unless the client has `strict_fields` false) and any profile
+ * field of Update user (`email`, `first_name`, `last_name`, `phone`, `birthdate`, `sex`,
+ * `credit_score`, `zip_code`), but not `status`. A create whose outcome is unknown (connection
+ * lost after sending, 502, 503, 504) is never re-sent blindly: it is resolved by reading the
+ * user back by its `external_user_guid`.
  *
- * # Safety
- * `s` is NULL or a string from this library not yet freed.
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
  */
-void mx_string_free(char *s);
+enum mx_status mx_create_user(const char *api_key,
+                              const char *client_guid,
+                              const char *json_body,
+                              char **out_buf);
 
 /**
- * A fixed English description of a status, such as "success". Any int is accepted: values
- * outside `mx_status` get "unknown status". The text is static: never free it.
+ * Create a user (MX "Create user", `POST /user`), on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_create_user`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_create_user`.
  */
-const char *mx_status_str(int status);
+enum mx_status mx_client_create_user(const struct mx_client *client,
+                                     const char *api_key,
+                                     const char *client_guid,
+                                     const char *json_body,
+                                     char **out_buf);
 
 /**
- * The library's version, such as "0.1.0". Static text: never free it. Compare
- * `mx_version_number()` with `MX_SSO_VERSION_NUMBER` at start-up to catch a header/library
- * mismatch.
+ * Read a user (MX "Read user", `GET /user/{id}`).
+ *
+ * `user_guid`: a `user_guid` or `external_user_guid`. MX's JSON holds the `login_token` and
+ * the widget URLs: secrets, like the API key.
+ *
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
  */
-const char *mx_version(void);
+enum mx_status mx_read_user(const char *api_key,
+                            const char *client_guid,
+                            const char *user_guid,
+                            char **out_buf);
 
 /**
- * The library's version as MAJOR*1000000 + MINOR*1000 + PATCH (the form of
- * `MX_SSO_VERSION_NUMBER`).
+ * Read a user (MX "Read user", `GET /user/{id}`), on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_read_user`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_read_user`.
  */
-uint32_t mx_version_number(void);
+enum mx_status mx_client_read_user(const struct mx_client *client,
+                                   const char *api_key,
+                                   const char *client_guid,
+                                   const char *user_guid,
+                                   char **out_buf);
+
+/**
+ * Delete a user (`DELETE /user/{id}`; not documented by MX, inferred from its errors page).
+ *
+ * `user_guid`: a `user_guid` or `external_user_guid`. On `MX_OK`, `*out_buf` holds MX's JSON,
+ * or `{}` when MX answered without a body (any 2xx is success). Retried as an idempotent call;
+ * a "not found" after an attempt whose outcome was unknown is `MX_OK` with `{}` (that attempt
+ * did it).
+ *
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
+ */
+enum mx_status mx_delete_user(const char *api_key,
+                              const char *client_guid,
+                              const char *user_guid,
+                              char **out_buf);
+
+/**
+ * Delete a user (`DELETE /user/{id}`; not documented by MX, inferred from its errors page), on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_delete_user`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_delete_user`.
+ */
+enum mx_status mx_client_delete_user(const struct mx_client *client,
+                                     const char *api_key,
+                                     const char *client_guid,
+                                     const char *user_guid,
+                                     char **out_buf);
+
+/**
+ * Ensure a user exists: read it by `external_user_guid`, create it if MX says it is not found (MX's documented workflow, as one call).
+ *
+ * `json_body`: as for `mx_create_user`, `external_user_guid` required. On `MX_OK`, `*out_buf`
+ * holds `{"created": true|false, "user": <MX's JSON>}`; `created` is true when this call's
+ * create made the user. A create refused because another process created the user meanwhile is
+ * answered by a second read (`created: false`).
+ *
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
+ * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
+ * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
+ * from the environment, as for `mx_update_user`.
+ *
+ * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
+ * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
+ * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
+ * `MX_ERR_VALIDATION` nothing was sent.
+ *
+ * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * Each pointer must be NULL or valid as described above.
+ */
+enum mx_status mx_ensure_user(const char *api_key,
+                              const char *client_guid,
+                              const char *json_body,
+                              char **out_buf);
+
+/**
+ * Ensure a user exists: read it by `external_user_guid`, create it if MX says it is not found (MX's documented workflow, as one call), on `client`.
+ *
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
+ * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
+ * `client_guid` options. Everything else as for `mx_ensure_user`.
+ *
+ * Thread-safe: any number of threads may call this on one client at once; the client must
+ * outlive the call.
+ * `client` must be NULL or a live client; the other pointers as for `mx_ensure_user`.
+ */
+enum mx_status mx_client_ensure_user(const struct mx_client *client,
+                                     const char *api_key,
+                                     const char *client_guid,
+                                     const char *json_body,
+                                     char **out_buf);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::url::check_id;
 
 /// MX's production host for the SSO API v2.
 pub const DEFAULT_BASE_URL: &str = "https://api2.moneydesktop.com";
@@ -13,149 +14,127 @@ pub const DEFAULT_BASE_URL: &str = "https://api2.moneydesktop.com";
 /// Environment variable that sets the base URL of the process-wide default client.
 pub const BASE_URL_ENV: &str = "MX_SSO_BASE_URL";
 
-/// The keys of the options JSON object, one per field of [`Options`].
-pub const OPTION_KEYS: [&str; 10] = [
-    "base_url",
-    "timeout_ms",
-    "connect_timeout_ms",
-    "max_retries",
-    "proxy",
-    "ca_file",
-    "user_agent",
-    "max_response_bytes",
-    "allow_insecure_http",
-    "strict_fields",
-];
+/// Environment variable that sets the API key of the process-wide default client.
+pub const API_KEY_ENV: &str = "MX_SSO_API_KEY";
 
-/// Options of a [`Client`](crate::Client). Every field has a documented default; in JSON an
-/// unknown key, or a value of the wrong type, is an error that names the key.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Options {
+/// Environment variable that sets the client guid of the process-wide default client.
+pub const CLIENT_GUID_ENV: &str = "MX_SSO_CLIENT_GUID";
+
+/// The options table: every key of the options JSON object, its Rust type and its default,
+/// once. The struct, its defaults, the JSON parser, the list of keys and `Debug` come from it.
+macro_rules! options_table {
+    ($( $(#[doc = $doc:literal])* $key:ident : $ty:ty = $default:expr, )*) => {
+        /// Options of a [`Client`](crate::Client). Every field has a documented default; in JSON
+        /// an unknown key, or a value of the wrong type, is an error that names the key.
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct Options {
+            $( $(#[doc = $doc])* pub $key: $ty, )*
+        }
+
+        impl Default for Options {
+            fn default() -> Self {
+                Options { $( $key: $default, )* }
+            }
+        }
+
+        /// The keys of the options JSON object, one per field of [`Options`], in table order.
+        pub const OPTION_KEYS: &[&str] = &[$( stringify!($key), )*];
+
+        impl Options {
+            /// Sets the field named `key` from its JSON value; false for an unknown key.
+            fn assign(&mut self, key: &str, value: Value) -> Result<bool, Error> {
+                match key {
+                    $( stringify!($key) => OptionValue::assign(&mut self.$key, key, value)?, )*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+
+        /// Shows every option with secrets masked (the API key; a proxy URL's credentials):
+        /// a `Debug` print ends up in logs.
+        impl std::fmt::Debug for Options {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut out = f.debug_struct("Options");
+                $( out.field(stringify!($key), &format_args!("{}", shown(stringify!($key), &self.$key))); )*
+                out.finish()
+            }
+        }
+    };
+}
+
+options_table! {
     /// Scheme, host and optional port (and path prefix) of the API.
-    pub base_url: String,
-    /// Overall deadline of one call, retries and waits included.
-    pub timeout_ms: u64,
+    base_url: String = DEFAULT_BASE_URL.to_string(),
+    /// The API key used when a call passes none. Masked wherever options are shown.
+    api_key: Option<String> = None,
+    /// The client guid used when a call passes none.
+    client_guid: Option<String> = None,
+    /// Overall deadline of one call, retries, read-backs and waits included.
+    timeout_ms: u64 = 30_000,
     /// Deadline of one TCP (and TLS) connect.
-    pub connect_timeout_ms: u64,
-    /// Retries after the first attempt, on connect failures, 429, 502, 503 and 504.
-    pub max_retries: u32,
+    connect_timeout_ms: u64 = 5_000,
+    /// Retries after the first attempt (see the README's "Retries").
+    max_retries: u32 = 2,
     /// `None`: from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, ...);
     /// `Some("")`: no proxy; `Some(url)`: that proxy.
-    pub proxy: Option<String>,
+    proxy: Option<String> = None,
     /// PEM file whose certificates are trusted in addition to the OS store.
-    pub ca_file: Option<String>,
-    pub user_agent: String,
+    ca_file: Option<String> = None,
+    /// The `User-Agent` header.
+    user_agent: String = concat!("mx-sso/", env!("CARGO_PKG_VERSION")).to_string(),
     /// Largest response body read; a larger one is `MX_ERR_RESPONSE`.
-    pub max_response_bytes: u64,
+    max_response_bytes: u64 = 1024 * 1024,
     /// Allow `http://` to hosts other than loopback.
-    pub allow_insecure_http: bool,
+    allow_insecure_http: bool = false,
     /// Body fields outside the documented set are a validation error.
-    pub strict_fields: bool,
+    strict_fields: bool = true,
 }
 
-/// Shows every option, with a proxy URL's credentials masked: a `Debug` print ends up in logs.
-impl std::fmt::Debug for Options {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Options")
-            .field("base_url", &self.base_url)
-            .field("timeout_ms", &self.timeout_ms)
-            .field("connect_timeout_ms", &self.connect_timeout_ms)
-            .field("max_retries", &self.max_retries)
-            .field("proxy", &self.proxy.as_deref().map(mask_credentials))
-            .field("ca_file", &self.ca_file)
-            .field("user_agent", &self.user_agent)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("allow_insecure_http", &self.allow_insecure_http)
-            .field("strict_fields", &self.strict_fields)
-            .finish()
+/// How an option's JSON value is taken: `null` keeps the default, except for the optional
+/// strings, where it means "none".
+trait OptionValue: Sized + std::fmt::Debug {
+    fn assign(&mut self, key: &str, value: Value) -> Result<(), Error>;
+}
+
+fn typed<T: DeserializeOwned>(key: &str, value: Value) -> Result<T, Error> {
+    serde_json::from_value(value)
+        .map_err(|e| Error::InvalidArgument(format!("options_json: `{key}`: {e}")))
+}
+
+macro_rules! null_keeps_default {
+    ($($ty:ty),*) => {$(
+        impl OptionValue for $ty {
+            fn assign(&mut self, key: &str, value: Value) -> Result<(), Error> {
+                if let Some(v) = typed::<Option<$ty>>(key, value)? {
+                    *self = v;
+                }
+                Ok(())
+            }
+        }
+    )*};
+}
+null_keeps_default!(String, u64, u32, bool);
+
+impl OptionValue for Option<String> {
+    fn assign(&mut self, key: &str, value: Value) -> Result<(), Error> {
+        *self = typed(key, value)?;
+        Ok(())
     }
 }
 
-/// `scheme://user:password@host` becomes `scheme://***@host`. Everything up to the last `@`
-/// is masked, not just the authority: a password may hold a `/`, and masking too much in a
-/// proxy URL costs nothing.
-fn mask_credentials(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    match rest.rfind('@') {
-        Some(at) if scheme.is_empty() => format!("***{}", &rest[at..]),
-        Some(at) => format!("{scheme}://***{}", &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
-/// The proxy a client uses: `None` (the option unset) reads the environment (`ALL_PROXY`,
-/// `HTTPS_PROXY`, `HTTP_PROXY` and their lower-case forms, with `NO_PROXY`), `""` means none.
-/// Only HTTP CONNECT proxies (`http://`, `https://`) are supported; a SOCKS proxy is refused
-/// rather than silently bypassed, which would send the request straight to MX, unless
-/// `NO_PROXY` exempts `base` from it anyway.
-pub(crate) fn proxy(option: Option<&str>, base: &BaseUrl) -> Result<Option<ureq::Proxy>, Error> {
-    let (proxy, origin) = match option {
-        Some("") => return Ok(None),
-        Some(url) => (
-            ureq::Proxy::new(url).map_err(|e| {
-                Error::InvalidArgument(format!(
-                    "proxy {:?} is not a usable proxy URL ({e}); expected http://host:port",
-                    mask_credentials(url)
-                ))
-            })?,
-            "the proxy option",
-        ),
-        None => match ureq::Proxy::try_from_env() {
-            Some(proxy) => (
-                proxy,
-                "the proxy from the environment (ALL_PROXY, HTTPS_PROXY or HTTP_PROXY)",
-            ),
-            None => return Ok(None),
-        },
-    };
-    supported_proxy(proxy, origin, base)
-}
-
-fn supported_proxy(
-    proxy: ureq::Proxy,
-    origin: &str,
-    base: &BaseUrl,
-) -> Result<Option<ureq::Proxy>, Error> {
-    use ureq::ProxyProtocol;
-    let exempt =
-        ureq::http::Uri::try_from(base.prefix.as_str()).is_ok_and(|uri| proxy.is_no_proxy(&uri));
-    match proxy.protocol() {
-        ProxyProtocol::Http | ProxyProtocol::Https => Ok(Some(proxy)),
-        // Never used for this host: the calls go out directly, as they would with ureq.
-        _ if exempt => Ok(None),
-        other => Err(Error::InvalidArgument(format!(
-            "{origin} is a {other} proxy; mx-sso supports HTTP CONNECT proxies only \
-             (http://host:port). Set proxy to an HTTP proxy, or to \"\" to use none"
-        ))),
-    }
-}
-
-/// Keeps the default where the JSON value was `null`.
-fn set<T>(field: &mut T, value: Option<T>) {
-    if let Some(value) = value {
-        *field = value;
+/// An option's value as `Debug` shows it.
+fn shown(key: &str, value: &dyn std::fmt::Debug) -> String {
+    let text = format!("{value:?}");
+    match key {
+        "api_key" if text != "None" => "Some(\"***\")".to_string(),
+        "proxy" => crate::proxy::mask_credentials(&text),
+        _ => text,
     }
 }
 
 /// Highest accepted `max_retries`: more would only hammer a failing server.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            base_url: DEFAULT_BASE_URL.to_string(),
-            timeout_ms: 30_000,
-            connect_timeout_ms: 5_000,
-            max_retries: 2,
-            proxy: None,
-            ca_file: None,
-            user_agent: concat!("mx-sso/", env!("CARGO_PKG_VERSION")).to_string(),
-            max_response_bytes: 1024 * 1024,
-            allow_insecure_http: false,
-            strict_fields: true,
-        }
-    }
-}
 
 impl Options {
     /// Parses the options JSON object; missing keys keep their defaults, `null` means the
@@ -170,50 +149,44 @@ impl Options {
         };
         let mut options = Options::default();
         for (key, value) in members {
-            // Deserializing each value on its own lets the message name the key.
-            fn typed<T: DeserializeOwned>(key: &str, value: Value) -> Result<Option<T>, Error> {
-                serde_json::from_value(value)
-                    .map_err(|e| Error::InvalidArgument(format!("options_json: `{key}`: {e}")))
-            }
-            let o = &mut options;
-            match key.as_str() {
-                "base_url" => set(&mut o.base_url, typed(&key, value)?),
-                "timeout_ms" => set(&mut o.timeout_ms, typed(&key, value)?),
-                "connect_timeout_ms" => set(&mut o.connect_timeout_ms, typed(&key, value)?),
-                "max_retries" => set(&mut o.max_retries, typed(&key, value)?),
-                "proxy" => o.proxy = typed(&key, value)?,
-                "ca_file" => o.ca_file = typed(&key, value)?,
-                "user_agent" => set(&mut o.user_agent, typed(&key, value)?),
-                "max_response_bytes" => set(&mut o.max_response_bytes, typed(&key, value)?),
-                "allow_insecure_http" => set(&mut o.allow_insecure_http, typed(&key, value)?),
-                "strict_fields" => set(&mut o.strict_fields, typed(&key, value)?),
-                _ => {
-                    return Err(Error::InvalidArgument(format!(
-                        "options_json: unknown field `{key}`; accepted: {}",
-                        OPTION_KEYS.join(", ")
-                    )))
-                }
+            if !options.assign(&key, value)? {
+                return Err(Error::InvalidArgument(format!(
+                    "options_json: unknown field `{key}`; accepted: {}",
+                    OPTION_KEYS.join(", ")
+                )));
             }
         }
         options.check()?;
         Ok(options)
     }
 
-    /// Options for the process-wide default client: defaults, with `MX_SSO_BASE_URL` if set.
+    /// Options for the process-wide default client: defaults, with `MX_SSO_BASE_URL`,
+    /// `MX_SSO_API_KEY` and `MX_SSO_CLIENT_GUID` where set. A failure names the variable (never
+    /// its value).
     pub fn from_env() -> Result<Self, Error> {
-        let mut options = Options::default();
-        match std::env::var(BASE_URL_ENV) {
-            Ok(url) => options.base_url = url,
-            Err(std::env::VarError::NotPresent) => {}
+        let var = |name: &str| match std::env::var(name) {
+            Ok(value) => Ok(Some(value)),
+            Err(std::env::VarError::NotPresent) => Ok(None),
             Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(Error::InvalidArgument(format!(
-                    "{BASE_URL_ENV} is not valid UTF-8"
-                )))
+                Err(Error::InvalidArgument(format!("{name} is not valid UTF-8")))
             }
+        };
+        let mut options = Options::default();
+        if let Some(url) = var(BASE_URL_ENV)? {
+            options.base_url = url;
         }
         options
             .check()
             .map_err(|e| Error::InvalidArgument(format!("{BASE_URL_ENV}: {e}")))?;
+        for (name, field) in [
+            (API_KEY_ENV, &mut options.api_key),
+            (CLIENT_GUID_ENV, &mut options.client_guid),
+        ] {
+            if let Some(value) = var(name)? {
+                check_id(name, &value).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                *field = Some(value);
+            }
+        }
         Ok(options)
     }
 
@@ -237,6 +210,14 @@ impl Options {
         }
         if self.user_agent.chars().any(char::is_control) {
             return invalid("user_agent must not contain control characters".into());
+        }
+        for (name, value) in [
+            ("api_key", &self.api_key),
+            ("client_guid", &self.client_guid),
+        ] {
+            if let Some(value) = value {
+                check_id(name, value).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            }
         }
         BaseUrl::parse(&self.base_url, self.allow_insecure_http)
     }
@@ -341,58 +322,20 @@ mod tests {
         assert!(err("[]").contains("options_json"));
         assert!(err("nope").contains("options_json"));
         assert!(err(r#"{"user_agent": "a\nb"}"#).contains("user_agent"));
+        assert!(err(r#"{"api_key": ""}"#).contains("api_key is empty"));
+        assert!(err(r#"{"client_guid": "a\u0001"}"#).contains("client_guid"));
+        assert!(err(r#"{"api_key": 5}"#).contains("`api_key`"));
     }
 
     #[test]
-    fn proxy_credentials_are_masked_in_debug_and_errors() {
-        let o = Options {
-            proxy: Some("http://bank:s3cret@proxy.internal:3128".into()),
-            ..Options::default()
-        };
+    fn the_api_key_is_masked_in_debug() {
+        let o = Options::from_json(r#"{"api_key": "SECRET-K", "client_guid": "CLT-1"}"#).unwrap();
         let text = format!("{o:?}");
-        assert!(text.contains("http://***@proxy.internal:3128"), "{text}");
-        assert!(!text.contains("s3cret"), "{text}");
-        assert_eq!(mask_credentials("proxy:8080"), "proxy:8080");
-        assert_eq!(mask_credentials("u:p@proxy:8080"), "***@proxy:8080");
-        // Found in review: a `/` in the password ended the search for the `@`.
-        let masked = mask_credentials("http://bank:pa/ss@proxy:3128");
-        assert_eq!(masked, "http://***@proxy:3128");
-    }
-
-    #[test]
-    fn socks_proxies_are_refused_by_name() {
-        for url in ["socks5://proxy:1080", "socks4://proxy:1080"] {
-            let e = proxy(Some(url), &base()).unwrap_err().to_string();
-            assert!(e.contains("HTTP CONNECT proxies only"), "{e}");
-            assert!(e.contains("SOCKS"), "{e}");
-        }
-        assert!(proxy(Some("http://proxy:3128"), &base()).unwrap().is_some());
-        assert!(proxy(Some(""), &base()).unwrap().is_none());
-        let e = proxy(Some("http://u:s3cret@[::1"), &base())
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("proxy") && !e.contains("s3cret"), "{e}");
-    }
-
-    #[test]
-    fn a_socks_proxy_that_no_proxy_exempts_is_not_an_error() {
-        // Found in review: ALL_PROXY=socks5://... with NO_PROXY naming MX's host worked before.
-        let socks = |no_proxy: &str| {
-            ureq::Proxy::builder(ureq::ProxyProtocol::Socks5)
-                .host("proxy.internal")
-                .port(1080)
-                .no_proxy(no_proxy)
-                .build()
-                .unwrap()
-        };
-        let exempt = supported_proxy(socks("api2.moneydesktop.com"), "env", &base());
-        assert!(exempt.unwrap().is_none());
-        let applies = supported_proxy(socks("other.example"), "env", &base());
-        assert!(applies.unwrap_err().to_string().contains("SOCKS"));
-    }
-
-    fn base() -> BaseUrl {
-        BaseUrl::parse(DEFAULT_BASE_URL, false).unwrap()
+        assert!(
+            !text.contains("SECRET-K") && text.contains("CLT-1"),
+            "{text}"
+        );
+        assert!(text.contains("api_key: Some(\"***\")"), "{text}");
     }
 
     #[test]

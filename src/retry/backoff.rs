@@ -1,4 +1,4 @@
-//! When to retry and how long to wait: exponential backoff with jitter, and `Retry-After`.
+//! How long to wait: exponential backoff with jitter, and `Retry-After`.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};

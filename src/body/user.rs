@@ -1,24 +1,14 @@
-//! The Update user request as MX documents it, and every check made before anything is sent.
+//! User bodies: Update user as a typed model ([`UserUpdate`]) and the Create user rules.
 //!
-//! Source: MX SSO API v2.8, "Update user" (`PUT /user/{user_guid}`). The body fields, their types
-//! and their accepted values are the documented ones; each check's message names the field, what
-//! is wrong and what is accepted.
+//! Source: MX SSO API v2.8, "Update user" and "Create user". The fields, their types and their
+//! accepted values are the documented ones.
 
-use std::fmt;
-
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::Value;
 
+use super::fields::{self, enum_field, integer_field, printable, string_field, Field, Kind};
+use super::{check_fields, parse_object, Checked, RawField};
 use crate::error::Error;
-
-/// Longest accepted API key, client guid or user guid, in bytes. MX documents no limit; real
-/// values are tens of bytes, and a bound keeps a runaway input from becoming a huge URL.
-pub const MAX_ID_BYTES: usize = 1024;
-
-/// Longest accepted update body, in bytes. The documented fields fit in far less.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The body fields MX documents for Update user, in the order they are sent.
 pub const FIELDS: [&str; 9] = [
@@ -157,19 +147,8 @@ impl UserUpdate {
     /// Parses and checks caller JSON. `strict_fields` makes a field outside the documented set
     /// an error (it catches typos such as `stauts`); otherwise such fields are kept as they are.
     pub fn from_json(text: &str, strict_fields: bool) -> Result<Self, Error> {
-        if text.len() > MAX_BODY_BYTES {
-            return Err(Error::Validation(format!(
-                "json_body is {} bytes; at most {MAX_BODY_BYTES} bytes are accepted",
-                text.len()
-            )));
-        }
-        let mut de = serde_json::Deserializer::from_str(text);
-        let raw = RawBody::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw));
-        let raw = match raw {
-            Ok(raw) => raw,
-            Err(e) => return Err(body_error(e)),
-        };
-        let update = raw.into_update(strict_fields)?;
+        let raw = parse_object(text, &FIELDS)?;
+        let update = into_update(raw.0, strict_fields)?;
         update.validate()?;
         Ok(update)
     }
@@ -183,10 +162,10 @@ impl UserUpdate {
             )));
         }
         if let Some(date) = &self.birthdate {
-            check_birthdate(date)?;
+            fields::check_birthdate(date)?;
         }
         if let Some(zip) = &self.zip_code {
-            check_zip_code(zip)?;
+            fields::check_zip_code(zip)?;
         }
         Ok(())
     }
@@ -211,62 +190,10 @@ impl UserUpdate {
     }
 }
 
-/// Turns a JSON syntax or shape error into a validation message naming `json_body`.
-fn body_error(e: serde_json::Error) -> Error {
-    use serde_json::error::Category;
-    let message = e.to_string();
-    match e.classify() {
-        Category::Data => Error::Validation(format!("json_body: {message}")),
-        Category::Syntax | Category::Eof | Category::Io => Error::Validation(format!(
-            "json_body is not valid JSON ({message}); expected an object such as {{\"status\": \"DISABLED\"}}"
-        )),
-    }
-}
-
-/// A body field as parsed: documented fields as values to check, others as their exact text.
-enum RawField {
-    Known(Value),
-    Unknown(Box<RawValue>),
-}
-
-/// The body as parsed, before each field's type is checked: a JSON object without duplicate keys.
-struct RawBody(Vec<(String, RawField)>);
-
-impl<'de> Deserialize<'de> for RawBody {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = RawBody;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object such as {\"status\": \"DISABLED\"}")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawBody, A::Error> {
-                let mut fields: Vec<(String, RawField)> = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if fields.iter().any(|(k, _)| *k == key) {
-                        return Err(de::Error::custom(format_args!(
-                            "field `{}` appears more than once; give each field once",
-                            printable(&key)
-                        )));
-                    }
-                    let value = if FIELDS.contains(&key.as_str()) {
-                        RawField::Known(map.next_value::<Value>()?)
-                    } else {
-                        RawField::Unknown(map.next_value::<Box<RawValue>>()?)
-                    };
-                    fields.push((key, value));
-                }
-                Ok(RawBody(fields))
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
-impl RawBody {
-    fn into_update(self, strict_fields: bool) -> Result<UserUpdate, Error> {
+fn into_update(raw: Vec<(String, RawField)>, strict_fields: bool) -> Result<UserUpdate, Error> {
+    {
         let mut update = UserUpdate::default();
-        for (key, field) in self.0 {
+        for (key, field) in raw {
             let value = match field {
                 RawField::Known(value) => value,
                 RawField::Unknown(_) if strict_fields => {
@@ -288,181 +215,112 @@ impl RawBody {
                 "phone" => update.phone = Some(string_field(&key, value)?),
                 "birthdate" => update.birthdate = Some(string_field(&key, value)?),
                 "zip_code" => update.zip_code = Some(string_field(&key, value)?),
-                "sex" => update.sex = Some(enum_field(&key, value, &["MALE", "FEMALE"])?),
+                "sex" => update.sex = Some(enum_field(&key, value, SEXES)?),
                 "status" => {
                     update.status = Some(enum_field(&key, value, &["ENABLED", "DISABLED"])?)
                 }
                 "credit_score" => update.credit_score = Some(integer_field(&key, value)?),
-                _ => unreachable!("only documented fields are parsed as values"),
+                _ => {}
             }
         }
         Ok(update)
     }
 }
 
-fn string_field(field: &str, value: Value) -> Result<String, Error> {
-    match value {
-        Value::String(s) => Ok(s),
-        other => Err(Error::Validation(format!(
-            "{field} must be a string, got {}",
-            json_kind(&other)
-        ))),
-    }
-}
+const SEXES: &[&str] = &["MALE", "FEMALE"];
 
-fn enum_field<T: for<'de> Deserialize<'de>>(
-    field: &str,
-    value: Value,
-    accepted: &[&str],
-) -> Result<T, Error> {
-    let shown = match &value {
-        Value::String(s) => format!("\"{}\"", printable(s)),
-        other => json_kind(other).to_string(),
-    };
-    serde_json::from_value(value).map_err(|_| {
-        Error::Validation(format!(
-            "{field} is {shown}; accepted values: {}",
-            accepted.join(" or ")
-        ))
+/// The profile fields, shared by Create user and Update user (whose typed model is above).
+const PROFILE: [Field; 8] = [
+    Field {
+        name: "email",
+        kind: Kind::Text,
+    },
+    Field {
+        name: "first_name",
+        kind: Kind::Text,
+    },
+    Field {
+        name: "last_name",
+        kind: Kind::Text,
+    },
+    Field {
+        name: "phone",
+        kind: Kind::Text,
+    },
+    Field {
+        name: "birthdate",
+        kind: Kind::Date,
+    },
+    Field {
+        name: "sex",
+        kind: Kind::OneOf(SEXES),
+    },
+    Field {
+        name: "credit_score",
+        kind: Kind::Integer,
+    },
+    Field {
+        name: "zip_code",
+        kind: Kind::ZipCode,
+    },
+];
+
+/// Create user: the partner's guid, then the profile fields; no `status` (MX documents it for
+/// Update user only).
+pub(crate) const CREATE_FIELDS: [Field; 9] = [
+    Field {
+        name: "external_user_guid",
+        kind: Kind::ExternalGuid {
+            reserved_prefix: "USR-",
+        },
+    },
+    PROFILE[0],
+    PROFILE[1],
+    PROFILE[2],
+    PROFILE[3],
+    PROFILE[4],
+    PROFILE[5],
+    PROFILE[6],
+    PROFILE[7],
+];
+
+/// Checks a Create user body. The body sent is the caller's text, byte for byte.
+pub(crate) fn check_create(text: &str, strict_fields: bool) -> Result<Checked, Error> {
+    let names: Vec<&str> = CREATE_FIELDS.iter().map(|f| f.name).collect();
+    let raw = parse_object(text, &names)?;
+    check_fields(&raw, &CREATE_FIELDS, strict_fields, |name| {
+        (name == "status").then(|| {
+            Error::Validation(
+                "json_body has status, which Create user does not take (MX documents it for \
+                 Update user only); create the user, then update its status"
+                    .into(),
+            )
+        })
+    })?;
+    let external_guid = raw
+        .known("external_user_guid")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    if external_guid.is_none() && strict_fields {
+        return Err(Error::Validation(
+            "json_body has no external_user_guid; MX requires it of new integrations (your own \
+             id for the user: a string of 1 to 1024 bytes, not beginning with USR-). Only a \
+             client with strict_fields false may omit it"
+                .into(),
+        ));
+    }
+    Ok(Checked {
+        json: text.to_string(),
+        external_guid,
+        secrets: Vec::new(),
     })
-}
-
-fn integer_field(field: &str, value: Value) -> Result<i64, Error> {
-    match &value {
-        Value::Number(n) => n.as_i64().ok_or_else(|| {
-            Error::Validation(format!(
-                "{field} is {n}; it must be an integer that fits in a signed 64-bit integer"
-            ))
-        }),
-        other => Err(Error::Validation(format!(
-            "{field} must be an integer, got {}",
-            json_kind(other)
-        ))),
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A short, single-line rendering of caller text for an error message.
-fn printable(s: &str) -> String {
-    const MAX_CHARS: usize = 64;
-    let mut out: String = s
-        .chars()
-        .take(MAX_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
-    if s.chars().count() > MAX_CHARS {
-        out.push('…');
-    }
-    out
-}
-
-/// `YYYY-MM-DD`, a real calendar date.
-fn check_birthdate(date: &str) -> Result<(), Error> {
-    let bad = || {
-        Error::Validation(format!(
-            "birthdate is \"{}\"; expected an ISO 8601 calendar date YYYY-MM-DD, such as 1992-03-28",
-            printable(date)
-        ))
-    };
-    let b = date.as_bytes();
-    let shape_ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape_ok {
-        return Err(bad());
-    }
-    let number = |range: std::ops::Range<usize>| -> u32 {
-        date[range].parse().expect("checked to be ASCII digits")
-    };
-    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(bad()),
-    };
-    if day == 0 || day > days_in_month {
-        return Err(bad());
-    }
-    Ok(())
-}
-
-/// US `nnnnn` / `nnnnn-nnnn`, or Canadian `ana nan` (letters in either case).
-fn check_zip_code(zip: &str) -> Result<(), Error> {
-    let b = zip.as_bytes();
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    let us5 = b.len() == 5 && digits(b);
-    let us9 = b.len() == 10 && digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]);
-    let canada = b.len() == 7
-        && b[3] == b' '
-        && [0, 2, 5].iter().all(|&i| b[i].is_ascii_alphabetic())
-        && [1, 4, 6].iter().all(|&i| b[i].is_ascii_digit());
-    if us5 || us9 || canada {
-        Ok(())
-    } else {
-        Err(Error::Validation(format!(
-            "zip_code is \"{}\"; accepted: a US ZIP code nnnnn or nnnnn-nnnn, or a Canadian postal code ana nan (such as K1A 0B1)",
-            printable(zip)
-        )))
-    }
-}
-
-/// Checks an API key, client guid or user guid: non-empty, at most [`MAX_ID_BYTES`], no control
-/// characters. `name` is the parameter's name as the caller knows it. The value itself never
-/// appears in the message (it may be the API key).
-pub fn check_id(name: &str, value: &str) -> Result<(), Error> {
-    if value.is_empty() {
-        return Err(Error::Validation(format!("{name} is empty")));
-    }
-    if value.len() > MAX_ID_BYTES {
-        return Err(Error::Validation(format!(
-            "{name} is {} bytes long; at most {MAX_ID_BYTES} bytes are accepted",
-            value.len()
-        )));
-    }
-    if let Some(pos) = value.chars().position(char::is_control) {
-        return Err(Error::Validation(format!(
-            "{name} contains a control character at position {pos}; control characters are not accepted"
-        )));
-    }
-    Ok(())
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters, so that the result is one
-/// path segment or one query value whatever the input holds (`a/b` stays one segment).
-pub fn percent_encode(value: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(value.len());
-    for &byte in value.as_bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 0xF)] as char);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::body::MAX_BODY_BYTES;
+    use serde_json::Value;
 
     fn strict(text: &str) -> Result<UserUpdate, Error> {
         UserUpdate::from_json(text, true)
@@ -630,19 +488,6 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_checked_without_echoing_them() {
-        assert!(check_id("user_guid", "USR-123").is_ok());
-        assert!(check_id("user_guid", "a/b c?d#e").is_ok());
-        for bad in ["", "a\nb", "a\u{0}b", "\u{7f}"] {
-            let err = check_id("api_key", bad).unwrap_err().to_string();
-            assert!(err.starts_with("api_key"), "{err}");
-        }
-        let long = "x".repeat(MAX_ID_BYTES + 1);
-        let err = check_id("api_key", &long).unwrap_err().to_string();
-        assert!(err.contains("at most") && !err.contains("xxxx"), "{err}");
-    }
-
-    #[test]
     fn extra_fields_refuse_documented_and_repeated_names() {
         let mut extra = ExtraFields::default();
         extra.insert("nickname", "\"Bo\"").unwrap();
@@ -663,11 +508,96 @@ mod tests {
         );
     }
 
+    fn create(text: &str, strict: bool) -> Result<Checked, Error> {
+        check_create(text, strict)
+    }
+
     #[test]
-    fn percent_encoding_keeps_one_segment() {
-        assert_eq!(percent_encode("a/b c?d#e"), "a%2Fb%20c%3Fd%23e");
-        assert_eq!(percent_encode("USR-1_a.b~"), "USR-1_a.b~");
-        assert_eq!(percent_encode("é&="), "%C3%A9%26%3D");
-        assert_eq!(percent_encode("../x"), "..%2Fx");
+    fn create_requires_an_external_guid_in_strict_mode_only() {
+        let err = create(r#"{"email": "a@b.c"}"#, true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("external_user_guid") && err.contains("strict_fields"),
+            "{err}"
+        );
+        let lenient = create(r#"{"email": "a@b.c"}"#, false).unwrap();
+        assert_eq!(lenient.external_guid, None);
+        let ok = create(
+            r#"{"external_user_guid": "bank-1", "zip_code": "12345"}"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(ok.external_guid.as_deref(), Some("bank-1"));
+        assert_eq!(
+            ok.json,
+            r#"{"external_user_guid": "bank-1", "zip_code": "12345"}"#
+        );
+    }
+
+    #[test]
+    fn create_refuses_the_usr_prefix_in_any_case_and_bad_guids() {
+        for guid in ["USR-1", "usr-1", "Usr-x"] {
+            let body = format!(r#"{{"external_user_guid": "{guid}"}}"#);
+            let err = create(&body, true).unwrap_err().to_string();
+            assert!(err.contains("USR-"), "{err}");
+        }
+        assert!(create(r#"{"external_user_guid": "USR"}"#, true).is_ok());
+        for bad in ["\"\"", "null", "12", "\"a\\u0001b\""] {
+            let body = format!(r#"{{"external_user_guid": {bad}}}"#);
+            let err = create(&body, true).unwrap_err().to_string();
+            assert!(err.contains("external_user_guid"), "{bad}: {err}");
+        }
+        let long = format!(r#"{{"external_user_guid": "{}"}}"#, "a".repeat(1025));
+        assert!(create(&long, true).is_err());
+    }
+
+    #[test]
+    fn create_checks_profile_fields_and_refuses_status_in_strict_mode() {
+        let bad = [
+            (r#"{"external_user_guid": "e", "sex": "male"}"#, "sex"),
+            (
+                r#"{"external_user_guid": "e", "zip_code": "1234"}"#,
+                "zip_code",
+            ),
+            (
+                r#"{"external_user_guid": "e", "birthdate": "1992-02-30"}"#,
+                "birthdate",
+            ),
+            (
+                r#"{"external_user_guid": "e", "credit_score": "7"}"#,
+                "credit_score",
+            ),
+            (r#"{"external_user_guid": "e", "email": null}"#, "email"),
+            (
+                r#"{"external_user_guid": "e", "status": "ENABLED"}"#,
+                "status",
+            ),
+            (r#"{"external_user_guid": "e", "emial": "x"}"#, "emial"),
+            (
+                r#"{"external_user_guid": "e", "external_user_guid": "f"}"#,
+                "more than once",
+            ),
+        ];
+        for (body, needle) in bad {
+            let err = create(body, true).unwrap_err().to_string();
+            assert!(err.contains(needle), "{body}: {err}");
+        }
+        let lenient = create(
+            r#"{"external_user_guid": "e", "status": "X", "n": 1e400}"#,
+            false,
+        );
+        assert_eq!(
+            lenient.unwrap().json,
+            r#"{"external_user_guid": "e", "status": "X", "n": 1e400}"#
+        );
+        assert!(create(r#"{"external_user_guid": "e", "sex": "x"}"#, false).is_err());
+    }
+
+    #[test]
+    fn update_field_list_is_the_profile_plus_status() {
+        let mut names: Vec<&str> = PROFILE.iter().map(|f| f.name).collect();
+        names.push("status");
+        assert_eq!(names, FIELDS);
     }
 }

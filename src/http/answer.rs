@@ -1,0 +1,290 @@
+//! What an answer, or a failed attempt, means for the caller: a success body, or an [`Error`]
+//! whose message says what happened and who answered. Foreign text (bodies, headers, ureq's
+//! error texts) is masked and cut short before it is quoted.
+
+use std::time::Duration;
+
+use super::attempt::{rustls_error, Answer, AttemptError};
+use crate::error::Error;
+use crate::options::Options;
+use crate::redact::Secrets;
+
+/// Longest piece of foreign text (a body, a header, ureq's error text) quoted in a message.
+const MAX_QUOTED_BYTES: usize = 200;
+
+/// Why MX closes a connection without answering (from MX's "API requirements" page).
+const NO_ANSWER_HINT: &str = "MX closes the connection without an answer when the API key is \
+                              wrong or the calling IP address is not on MX's allow-list";
+
+/// A 2xx answer: its body, if it is JSON within the limits.
+/// `empty_ok`: the operation is undocumented by MX, so a 2xx without a body (a 204) is taken as
+/// success and reported as `{}`.
+pub(crate) fn success_body(
+    answer: Answer,
+    attempts: u32,
+    secrets: &Secrets,
+    empty_ok: bool,
+) -> Result<String, Error> {
+    let status = answer.status;
+    if empty_ok && answer.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok("{}".to_string());
+    }
+    let not_json = |why: String| Error::Response {
+        status,
+        message: format!("MX answered HTTP {status} but {why}"),
+        attempts,
+    };
+    if let Some(ct) = &answer.content_type {
+        if !is_json_content_type(ct) {
+            return Err(not_json(format!(
+                "with Content-Type {:?}, not application/json",
+                foreign(ct.as_bytes(), secrets)
+            )));
+        }
+    }
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body) {
+        return Err(not_json(format!(
+            "the body is not JSON ({e}); it starts with {:?}",
+            foreign(&answer.body, secrets)
+        )));
+    }
+    String::from_utf8(answer.body).map_err(|_| not_json("the body is not UTF-8".into()))
+}
+
+fn is_json_content_type(value: &str) -> bool {
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Text from outside this crate (a body, a header, ureq's error text) made fit for a message:
+/// lossily decoded, the key masked, then cut to [`MAX_QUOTED_BYTES`]. Masking comes first so
+/// that a key straddling the cut cannot leave a prefix of itself behind.
+pub(crate) fn foreign(bytes: &[u8], secrets: &Secrets) -> String {
+    let mut text = secrets.mask(&String::from_utf8_lossy(bytes));
+    if text.len() > MAX_QUOTED_BYTES {
+        let mut end = MAX_QUOTED_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+/// A non-2xx answer as an error, with MX's `error` text when the body has one.
+pub(crate) fn http_error(answer: &Answer, attempts: u32, secrets: &Secrets) -> Error {
+    let status = answer.status;
+    let mx_error = serde_json::from_slice::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|v| {
+            v.get("error")
+                .and_then(|e| e.as_str())
+                .map(|t| secrets.mask(t))
+        });
+    let detail = match (&mx_error, status) {
+        (Some(text), _) => format!(": {text}"),
+        (None, 404) => " with no body: MX answers so for a wrong URL path (check base_url) or \
+                        a request without Content-Type: application/json"
+            .to_string(),
+        (None, 502) => " with no body: the MX API is down; contact MX".to_string(),
+        (None, _) if answer.body.is_empty() => " with no body".to_string(),
+        (None, _) => format!(": {:?}", foreign(&answer.body, secrets)),
+    };
+    let hint = match (status, mx_error.as_deref()) {
+        (500, Some(t)) if t.contains("Client must be associated") => {
+            " (check client_guid: the client is not associated with this API key)"
+        }
+        (503, _) => " (MX is under maintenance; try again later)",
+        _ => "",
+    };
+    let tries = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
+    Error::Http {
+        status,
+        message: format!("MX answered HTTP {status}{detail}{hint}{tries}"),
+        mx_error,
+        attempts,
+    }
+}
+
+/// The server asked to wait longer than the deadline allows: end now with its answer.
+pub(crate) fn give_up_on_retry_after(error: Error, asked: Duration, left: Duration) -> Error {
+    match error {
+        Error::Http {
+            status,
+            mx_error,
+            message,
+            attempts,
+        } => Error::Http {
+            status,
+            mx_error,
+            message: format!(
+                "{message}; the server asked to retry after {}, but only {} of timeout_ms \
+                 were left, so the call gave up without waiting",
+                seconds_text(asked),
+                seconds_text(left)
+            ),
+            attempts,
+        },
+        other => other,
+    }
+}
+
+/// `2.5 s`, or "more than a year" for the absurd waits a server (or a huge timeout) can give.
+fn seconds_text(d: Duration) -> String {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    if d > YEAR {
+        "more than a year".to_string()
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// A connect that timed out. `remaining` is what was left of the deadline when the attempt
+/// started: when it was shorter than `connect_timeout_ms`, the overall deadline is what ran out.
+fn connect_timeout_error(attempts: u32, options: &Options, remaining: Duration) -> Error {
+    let connect_timeout_ms = options.connect_timeout_ms;
+    let message = if remaining < Duration::from_millis(connect_timeout_ms) {
+        format!(
+            "no connection within timeout_ms ({} ms) after {attempts} attempt(s)",
+            options.timeout_ms
+        )
+    } else {
+        format!(
+            "connecting took longer than connect_timeout_ms ({connect_timeout_ms} ms) after \
+             {attempts} attempt(s)"
+        )
+    };
+    Error::Timeout { message, attempts }
+}
+
+/// The TLS handshake was refused; with a hint where the usual cause is a private CA.
+fn tls_error(e: &ureq::Error, attempts: u32, secrets: &Secrets) -> Error {
+    let hint = match rustls_error(e) {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) => {
+            "; the server's certificate is not trusted: if it is issued by a private CA \
+             (a TLS-inspecting proxy, a test server), set ca_file to that CA's PEM file"
+        }
+        _ => "",
+    };
+    Error::Transport {
+        message: format!(
+            "the TLS handshake failed after {attempts} attempt(s): {}{hint}",
+            foreign(e.to_string().as_bytes(), secrets)
+        ),
+        attempts,
+    }
+}
+
+/// How a failed attempt is reported. `remaining` is what was left of the deadline when the
+/// attempt started.
+pub(crate) fn attempt_error(
+    e: AttemptError,
+    attempts: u32,
+    options: &Options,
+    remaining: Duration,
+    secrets: &Secrets,
+) -> Error {
+    match e {
+        AttemptError::ConnectTimeout => connect_timeout_error(attempts, options, remaining),
+        AttemptError::Tls(e) => tls_error(&e, attempts, secrets),
+        AttemptError::Connect(e) => Error::Transport {
+            message: format!(
+                "could not connect after {attempts} attempt(s): {}",
+                foreign(e.to_string().as_bytes(), secrets)
+            ),
+            attempts,
+        },
+        AttemptError::ClosedWithoutAnswer(e) => Error::Transport {
+            message: format!(
+                "the connection was closed without an answer ({}); {NO_ANSWER_HINT}",
+                foreign(e.to_string().as_bytes(), secrets)
+            ),
+            attempts,
+        },
+        AttemptError::TooLarge { status, limit } if (200..300).contains(&status) => {
+            Error::Response {
+                status,
+                message: format!(
+                    "MX answered HTTP {status} with a body larger than max_response_bytes \
+                     ({limit} bytes); it was not read"
+                ),
+                attempts,
+            }
+        }
+        AttemptError::TooLarge { status, limit } => Error::Http {
+            status,
+            mx_error: None,
+            message: format!(
+                "MX answered HTTP {status} with an error body larger than {limit} bytes"
+            ),
+            attempts,
+        },
+        AttemptError::Timeout => Error::Timeout {
+            message: format!(
+                "no complete answer within timeout_ms ({} ms) after {attempts} attempt(s)",
+                options.timeout_ms
+            ),
+            attempts,
+        },
+        AttemptError::Other(e) => Error::Transport {
+            message: format!(
+                "the request failed: {}",
+                foreign(e.to_string().as_bytes(), secrets)
+            ),
+            attempts,
+        },
+    }
+}
+
+/// How a server answer is judged, for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Result<String, Error> {
+    let answer = Answer {
+        status,
+        content_type: content_type.map(str::to_string),
+        retry_after: None,
+        body: body.to_vec(),
+    };
+    if (200..300).contains(&status) {
+        success_body(answer, 1, &Secrets::default(), false)
+    } else {
+        Err(http_error(&answer, 1, &Secrets::default()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_is_masked_before_it_is_cut() {
+        // A key straddling the cut must not leave its first bytes behind.
+        let key = "MXSSO-SECRET-KEY-0123456789";
+        let secrets = Secrets::new(key, Vec::new());
+        for start in 170..=200 {
+            let body = format!("{}{key}{}", "x".repeat(start), "y".repeat(50));
+            let quoted = foreign(body.as_bytes(), &secrets);
+            assert!(quoted.len() <= MAX_QUOTED_BYTES);
+            assert!(!quoted.contains("MXSSO-SECRET"), "start {start}: {quoted}");
+        }
+        let multibyte = "é".repeat(150);
+        assert!(foreign(multibyte.as_bytes(), &secrets).len() <= MAX_QUOTED_BYTES);
+    }
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json_content_type("application/json"));
+        assert!(is_json_content_type("Application/JSON; charset=utf-8"));
+        assert!(is_json_content_type("application/vnd.mx+json"));
+        assert!(!is_json_content_type("text/html"));
+    }
+}

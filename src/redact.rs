@@ -1,0 +1,109 @@
+//! Masking secrets in text that may come from outside this crate: the API key (in a `k=` query
+//! parameter or as itself) and any other secret the caller's request holds (credential values).
+
+use crate::url::percent_encode;
+
+/// Masks the API key in a text that may contain a URL or the key itself.
+///
+/// Every `k=` query parameter value becomes `***`, and so does every occurrence of `api_key`,
+/// raw or percent-encoded. Used on every text that did not come from this crate's own format
+/// strings (ureq's error texts can contain the whole request URL).
+pub fn redact(text: &str, api_key: &str) -> String {
+    let mut out = mask_query_key(text);
+    if !api_key.is_empty() {
+        for form in [api_key.to_string(), percent_encode(api_key)] {
+            if !form.is_empty() && out.contains(&form) {
+                out = out.replace(&form, "***");
+            }
+        }
+    }
+    out
+}
+
+/// Replaces the value of every `k=` parameter that follows `?` or `&` with `***`.
+pub(crate) fn mask_query_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = find_key_param(rest) {
+        let value_start = pos + 2;
+        out.push_str(&rest[..value_start]);
+        out.push_str("***");
+        let tail = &rest[value_start..];
+        let value_len = tail
+            .find(|c: char| c == '&' || c == '#' || c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
+        rest = &tail[value_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The byte offset of the next `k=` that starts a query parameter (preceded by `?` or `&`).
+fn find_key_param(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (1..bytes.len().saturating_sub(1))
+        .find(|&i| bytes[i] == b'k' && bytes[i + 1] == b'=' && matches!(bytes[i - 1], b'?' | b'&'))
+}
+
+/// The secrets of one call: the API key and the credential values of its body. Every piece of
+/// foreign text quoted in a message passes through [`Secrets::mask`].
+#[derive(Default)]
+pub(crate) struct Secrets {
+    api_key: String,
+    values: Vec<String>,
+}
+
+impl Secrets {
+    pub(crate) fn new(api_key: &str, values: Vec<String>) -> Self {
+        Secrets {
+            api_key: api_key.to_string(),
+            values: values.into_iter().filter(|v| !v.is_empty()).collect(),
+        }
+    }
+
+    /// `text` with the key and every credential value (raw, percent-encoded or JSON-escaped)
+    /// replaced by `***`.
+    pub(crate) fn mask(&self, text: &str) -> String {
+        let mut out = redact(text, &self.api_key);
+        for value in &self.values {
+            let escaped = serde_json::to_string(value).unwrap_or_default();
+            let escaped = escaped.trim_matches('"').to_string();
+            for form in [value.clone(), percent_encode(value), escaped] {
+                if !form.is_empty() && out.contains(&form) {
+                    out = out.replace(&form, "***");
+                }
+            }
+        }
+        out
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_masks_key_parameter_and_literal_key() {
+        let text = "http://h/user/x?k=s3cr%2Ft&c=CLT-1 failed; key s3cr/t";
+        let out = redact(text, "s3cr/t");
+        assert_eq!(out, "http://h/user/x?k=***&c=CLT-1 failed; key ***");
+        assert_eq!(redact("a?c=1&k=abc", ""), "a?c=1&k=***");
+        assert_eq!(redact("no url here", "zz"), "no url here");
+    }
+
+    #[test]
+    fn secrets_mask_credential_values_in_every_form() {
+        let s = Secrets::new("KEY-1", vec!["p@ss/w\"ord".into(), String::new()]);
+        let out = s.mask(r#"bad p@ss/w"ord, p%40ss%2Fw%22ord, "p@ss/w\"ord" k=KEY-1"#);
+        assert!(
+            !out.contains("p@ss") && !out.contains("p%40ss") && !out.contains("KEY-1"),
+            "{out}"
+        );
+    }
+}
