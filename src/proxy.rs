@@ -82,7 +82,7 @@ mod tests {
         assert!(!text.contains("s3cret"), "{text}");
         assert_eq!(mask_credentials("proxy:8080"), "proxy:8080");
         assert_eq!(mask_credentials("u:p@proxy:8080"), "***@proxy:8080");
-        // Found in review: a `/` in the password ended the search for the `@`.
+        // A `/` in the password must not end the search for the `@`.
         let masked = mask_credentials("http://bank:pa/ss@proxy:3128");
         assert_eq!(masked, "http://***@proxy:3128");
     }
@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn a_socks_proxy_that_no_proxy_exempts_is_not_an_error() {
-        // Found in review: ALL_PROXY=socks5://... with NO_PROXY naming MX's host worked before.
+        // ALL_PROXY=socks5://... with NO_PROXY naming MX's host: the proxy is never used.
         let socks = |no_proxy: &str| {
             ureq::Proxy::builder(ureq::ProxyProtocol::Socks5)
                 .host("proxy.internal")

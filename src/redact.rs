@@ -48,15 +48,15 @@ fn find_key_param(text: &str) -> Option<usize> {
 /// The secrets of one call: the API key and the credential values of its body. Every piece of
 /// foreign text quoted in a message passes through [`Secrets::mask`].
 #[derive(Default)]
-pub(crate) struct Secrets {
-    api_key: String,
+pub(crate) struct Secrets<'a> {
+    api_key: &'a str,
     values: Vec<String>,
 }
 
-impl Secrets {
-    pub(crate) fn new(api_key: &str, values: Vec<String>) -> Self {
+impl<'a> Secrets<'a> {
+    pub(crate) fn new(api_key: &'a str, values: Vec<String>) -> Self {
         Secrets {
-            api_key: api_key.to_string(),
+            api_key,
             values: values.into_iter().filter(|v| !v.is_empty()).collect(),
         }
     }
@@ -64,7 +64,7 @@ impl Secrets {
     /// `text` with the key and every credential value (raw, percent-encoded or JSON-escaped)
     /// replaced by `***`.
     pub(crate) fn mask(&self, text: &str) -> String {
-        let mut out = redact(text, &self.api_key);
+        let mut out = redact(text, self.api_key);
         for value in &self.values {
             let escaped = serde_json::to_string(value).unwrap_or_default();
             let escaped = escaped.trim_matches('"').to_string();
@@ -78,7 +78,7 @@ impl Secrets {
     }
 }
 
-impl std::fmt::Debug for Secrets {
+impl std::fmt::Debug for Secrets<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secrets(***)")
     }

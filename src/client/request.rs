@@ -104,7 +104,7 @@ struct Ctx<'a> {
     call: Operation,
     api_key: &'a str,
     client_guid: &'a str,
-    secrets: Secrets,
+    secrets: Secrets<'a>,
     deadline: Instant,
     timeout_ms: u64,
     max_retries: u32,

@@ -137,7 +137,7 @@ mod tests {
             "soon",
             "Sun, 06 Nov 1994 08:49:37 PST",
             "Sun, 32 Nov 1994 08:49:37 GMT",
-            // Found in review: a huge year overflowed the date arithmetic and panicked.
+            // A huge year must not overflow the date arithmetic.
             "Sun, 06 Nov 18446744073709551615 08:49:37 GMT",
             "Sun, 06 Nov 99999999999 08:49:37 GMT",
             "Sun, 06 Nov 10000 08:49:37 GMT",
