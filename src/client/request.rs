@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::events::{bump, Event, EventHandler};
+use super::events::{bump, Event};
 use super::Client;
 use crate::body::Checked;
 use crate::error::Error;
@@ -112,7 +112,6 @@ struct Ctx<'a> {
     attempts: u32,
     /// Retries counted against `max_retries`.
     retries: u32,
-    handler: Option<EventHandler>,
 }
 
 impl Ctx<'_> {
@@ -278,7 +277,6 @@ impl Client {
             max_retries: call.options.max_retries.unwrap_or(self.options.max_retries),
             attempts: 0,
             retries: 0,
-            handler: self.events.current(),
         });
         let body = checked.as_ref().map(|c| c.json.as_str());
         match (spec.retry, checked.as_ref()) {
@@ -464,9 +462,10 @@ impl Client {
                 }
             }
             let attempts = ctx.attempts;
+            // The handler current when the attempt ends (it may be replaced between attempts).
             let report =
                 |ctx: &Ctx, result: Result<(), &Error>, http_status, retry_in: Option<Duration>| {
-                    if let Some(handler) = &ctx.handler {
+                    if let Some(handler) = self.events.current() {
                         let (outcome, message) = Event::outcome_of(result);
                         handler(&Event {
                             call: ctx.call.name(),
