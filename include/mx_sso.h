@@ -1,5 +1,5 @@
 /*
- * mx_sso.h: MX SSO API v2.8 "Update user" through a stable C ABI (version 1).
+ * mx_sso.h: MX SSO API v2.8 (users and members) through a stable C ABI (version 1).
  *
  * Conventions (one place for all of them):
  * - Every function is thread-safe. One mx_client may be shared by any number of threads.
@@ -11,7 +11,20 @@
  *   "last error" state, so the library is safe with goroutines and thread pools.
  * - No function aborts or unwinds into the caller on any input; internal faults are reported
  *   as MX_ERR_INTERNAL.
- * - The API key never appears in any text the library returns.
+ * - No secret (the API key, credential values) appears in any text the library returns
+ *   except, on success, MX's own answer (which holds the user's login_token and widget URLs).
+ *
+ * Calls: every operation has a one-shot function on the process-wide default client
+ * (mx_read_user, ...) and a client function (mx_client_read_user, ...); mx_client_call runs
+ * any of them by name. NULL api_key or client_guid means the client's own (its options; for
+ * the default client MX_SSO_API_KEY and MX_SSO_CLIENT_GUID; without one the call is
+ * MX_ERR_INVALID_ARGUMENT saying how to set it), except in the two 0.1 functions
+ * mx_update_user and mx_client_update_user, which require them. out_buf must not be NULL; on
+ * return *out_buf always holds a string freed with mx_string_free: on MX_OK the operation's
+ * success text, otherwise an error object {"error": {"code", "status", "message",
+ * "http_status", "attempts", "mx_error"?}}. On MX_ERR_INVALID_ARGUMENT and MX_ERR_VALIDATION
+ * nothing was sent. A call blocks for at most the client's timeout_ms, retries and read-backs
+ * included.
  */
 
 #ifndef MX_SSO_H
@@ -213,17 +226,10 @@ uint32_t mx_version_number(void);
  * `name`, `institution_guid`. Credential values are secrets: they appear in no message and no
  * event. An unknown outcome is resolved by reading the member back by `external_member_guid`.
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_create_member(const char *api_key,
@@ -234,12 +240,9 @@ enum mx_status mx_create_member(const char *api_key,
 /**
  * Create a member (MX "Create member", `POST /member`): the credentials that link a user to an institution, on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_create_member`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_create_member`.
  * `client` must be NULL or a live client; the other pointers as for `mx_create_member`.
  */
 enum mx_status mx_client_create_member(const struct mx_client *client,
@@ -254,17 +257,10 @@ enum mx_status mx_client_create_member(const struct mx_client *client,
  * `member_guid`: a `member_guid` or `external_member_guid`. MX answers an unknown member with
  * HTTP 500 `Member not found.`
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_read_member(const char *api_key,
@@ -275,12 +271,9 @@ enum mx_status mx_read_member(const char *api_key,
 /**
  * Read a member (`GET /member/{id}`; not documented by MX, inferred from its guide), on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_read_member`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_read_member`.
  * `client` must be NULL or a live client; the other pointers as for `mx_read_member`.
  */
 enum mx_status mx_client_read_member(const struct mx_client *client,
@@ -295,17 +288,10 @@ enum mx_status mx_client_read_member(const struct mx_client *client,
  * `member_guid`: a `member_guid` or `external_member_guid`; `json_body`: `{"credentials":
  * [...]}` with the rules of `mx_create_member`.
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_update_member(const char *api_key,
@@ -317,12 +303,9 @@ enum mx_status mx_update_member(const char *api_key,
 /**
  * Update a member's credentials (`PUT /member/{id}`; not documented by MX, inferred from its guide), on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_update_member`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_update_member`.
  * `client` must be NULL or a live client; the other pointers as for `mx_update_member`.
  */
 enum mx_status mx_client_update_member(const struct mx_client *client,
@@ -338,17 +321,10 @@ enum mx_status mx_client_update_member(const struct mx_client *client,
  * `member_guid`: a `member_guid` or `external_member_guid`. On `MX_OK`, MX's JSON or `{}`; a
  * "not found" after an attempt whose outcome was unknown is `MX_OK` with `{}`.
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_delete_member(const char *api_key,
@@ -359,12 +335,9 @@ enum mx_status mx_delete_member(const char *api_key,
 /**
  * Delete a member (`DELETE /member/{id}`; not documented by MX, inferred), on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_delete_member`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_delete_member`.
  * `client` must be NULL or a live client; the other pointers as for `mx_delete_member`.
  */
 enum mx_status mx_client_delete_member(const struct mx_client *client,
@@ -379,17 +352,10 @@ enum mx_status mx_client_delete_member(const struct mx_client *client,
  * `json_body`: as for `mx_create_member`, `external_member_guid` required. On `MX_OK`,
  * `*out_buf` holds `{"created": true|false, "member": <MX's JSON>}`.
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_ensure_member(const char *api_key,
@@ -400,12 +366,9 @@ enum mx_status mx_ensure_member(const char *api_key,
 /**
  * Ensure a member exists: read it by `external_member_guid`, create it if MX says `Member not found.` (MX's documented workflow, as one call), on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_ensure_member`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_ensure_member`.
  * `client` must be NULL or a live client; the other pointers as for `mx_ensure_member`.
  */
 enum mx_status mx_client_ensure_member(const struct mx_client *client,
@@ -473,17 +436,10 @@ enum mx_status mx_client_update_user(const struct mx_client *client,
  * lost after sending, 502, 503, 504) is never re-sent blindly: it is resolved by reading the
  * user back by its `external_user_guid`.
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_create_user(const char *api_key,
@@ -494,12 +450,9 @@ enum mx_status mx_create_user(const char *api_key,
 /**
  * Create a user (MX "Create user", `POST /user`), on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_create_user`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_create_user`.
  * `client` must be NULL or a live client; the other pointers as for `mx_create_user`.
  */
 enum mx_status mx_client_create_user(const struct mx_client *client,
@@ -514,17 +467,10 @@ enum mx_status mx_client_create_user(const struct mx_client *client,
  * `user_guid`: a `user_guid` or `external_user_guid`. MX's JSON holds the `login_token` and
  * the widget URLs: secrets, like the API key.
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_read_user(const char *api_key,
@@ -535,12 +481,9 @@ enum mx_status mx_read_user(const char *api_key,
 /**
  * Read a user (MX "Read user", `GET /user/{id}`), on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_read_user`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_read_user`.
  * `client` must be NULL or a live client; the other pointers as for `mx_read_user`.
  */
 enum mx_status mx_client_read_user(const struct mx_client *client,
@@ -557,17 +500,10 @@ enum mx_status mx_client_read_user(const struct mx_client *client,
  * a "not found" after an attempt whose outcome was unknown is `MX_OK` with `{}` (that attempt
  * did it).
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_delete_user(const char *api_key,
@@ -578,12 +514,9 @@ enum mx_status mx_delete_user(const char *api_key,
 /**
  * Delete a user (`DELETE /user/{id}`; not documented by MX, inferred from its errors page), on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_delete_user`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_delete_user`.
  * `client` must be NULL or a live client; the other pointers as for `mx_delete_user`.
  */
 enum mx_status mx_client_delete_user(const struct mx_client *client,
@@ -600,17 +533,10 @@ enum mx_status mx_client_delete_user(const struct mx_client *client,
  * create made the user. A create refused because another process created the user meanwhile is
  * answered by a second read (`created: false`).
  *
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
- * (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
- * `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
- * from the environment, as for `mx_update_user`.
- *
- * `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
- * holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
- * otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
- * `MX_ERR_VALIDATION` nothing was sent.
- *
- * Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+ * As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+ * `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+ * must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+ * on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
  * Each pointer must be NULL or valid as described above.
  */
 enum mx_status mx_ensure_user(const char *api_key,
@@ -621,12 +547,9 @@ enum mx_status mx_ensure_user(const char *api_key,
 /**
  * Ensure a user exists: read it by `external_user_guid`, create it if MX says it is not found (MX's documented workflow, as one call), on `client`.
  *
- * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
- * `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
- * `client_guid` options. Everything else as for `mx_ensure_user`.
- *
- * Thread-safe: any number of threads may call this on one client at once; the client must
- * outlive the call.
+ * `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+ * must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+ * as `mx_ensure_user`.
  * `client` must be NULL or a live client; the other pointers as for `mx_ensure_user`.
  */
 enum mx_status mx_client_ensure_user(const struct mx_client *client,

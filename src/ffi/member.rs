@@ -18,17 +18,10 @@ use crate::operation::Operation;
 /// `name`, `institution_guid`. Credential values are secrets: they appear in no message and no
 /// event. An unknown outcome is resolved by reading the member back by `external_member_guid`.
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_create_member(
@@ -48,12 +41,9 @@ pub unsafe extern "C" fn mx_create_member(
 
 /// Create a member (MX "Create member", `POST /member`): the credentials that link a user to an institution, on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_create_member`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_create_member`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_create_member`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_create_member(
@@ -77,17 +67,10 @@ pub unsafe extern "C" fn mx_client_create_member(
 /// `member_guid`: a `member_guid` or `external_member_guid`. MX answers an unknown member with
 /// HTTP 500 `Member not found.`
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_read_member(
@@ -107,12 +90,9 @@ pub unsafe extern "C" fn mx_read_member(
 
 /// Read a member (`GET /member/{id}`; not documented by MX, inferred from its guide), on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_read_member`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_read_member`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_read_member`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_read_member(
@@ -141,17 +121,10 @@ pub unsafe extern "C" fn mx_client_read_member(
 /// `member_guid`: a `member_guid` or `external_member_guid`; `json_body`: `{"credentials":
 /// [...]}` with the rules of `mx_create_member`.
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_update_member(
@@ -177,12 +150,9 @@ pub unsafe extern "C" fn mx_update_member(
 
 /// Update a member's credentials (`PUT /member/{id}`; not documented by MX, inferred from its guide), on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_update_member`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_update_member`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_update_member`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_update_member(
@@ -212,17 +182,10 @@ pub unsafe extern "C" fn mx_client_update_member(
 /// `member_guid`: a `member_guid` or `external_member_guid`. On `MX_OK`, MX's JSON or `{}`; a
 /// "not found" after an attempt whose outcome was unknown is `MX_OK` with `{}`.
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_delete_member(
@@ -247,12 +210,9 @@ pub unsafe extern "C" fn mx_delete_member(
 
 /// Delete a member (`DELETE /member/{id}`; not documented by MX, inferred), on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_delete_member`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_delete_member`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_delete_member`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_delete_member(
@@ -281,17 +241,10 @@ pub unsafe extern "C" fn mx_client_delete_member(
 /// `json_body`: as for `mx_create_member`, `external_member_guid` required. On `MX_OK`,
 /// `*out_buf` holds `{"created": true|false, "member": <MX's JSON>}`.
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_ensure_member(
@@ -311,12 +264,9 @@ pub unsafe extern "C" fn mx_ensure_member(
 
 /// Ensure a member exists: read it by `external_member_guid`, create it if MX says `Member not found.` (MX's documented workflow, as one call), on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_ensure_member`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_ensure_member`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_ensure_member`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_ensure_member(

@@ -102,17 +102,10 @@ fn update_args(
 /// lost after sending, 502, 503, 504) is never re-sent blindly: it is resolved by reading the
 /// user back by its `external_user_guid`.
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_create_user(
@@ -127,12 +120,9 @@ pub unsafe extern "C" fn mx_create_user(
 
 /// Create a user (MX "Create user", `POST /user`), on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_create_user`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_create_user`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_create_user`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_create_user(
@@ -156,17 +146,10 @@ pub unsafe extern "C" fn mx_client_create_user(
 /// `user_guid`: a `user_guid` or `external_user_guid`. MX's JSON holds the `login_token` and
 /// the widget URLs: secrets, like the API key.
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_read_user(
@@ -181,12 +164,9 @@ pub unsafe extern "C" fn mx_read_user(
 
 /// Read a user (MX "Read user", `GET /user/{id}`), on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_read_user`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_read_user`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_read_user`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_read_user(
@@ -212,17 +192,10 @@ pub unsafe extern "C" fn mx_client_read_user(
 /// a "not found" after an attempt whose outcome was unknown is `MX_OK` with `{}` (that attempt
 /// did it).
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_delete_user(
@@ -237,12 +210,9 @@ pub unsafe extern "C" fn mx_delete_user(
 
 /// Delete a user (`DELETE /user/{id}`; not documented by MX, inferred from its errors page), on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_delete_user`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_delete_user`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_delete_user`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_delete_user(
@@ -268,17 +238,10 @@ pub unsafe extern "C" fn mx_client_delete_user(
 /// create made the user. A create refused because another process created the user meanwhile is
 /// answered by a second read (`created: false`).
 ///
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the default client's own
-/// (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`; a NULL one without that variable is
-/// `MX_ERR_INVALID_ARGUMENT` saying how to set it). The default client is made at first use
-/// from the environment, as for `mx_update_user`.
-///
-/// `out_buf`: must not be NULL (else `MX_ERR_INVALID_ARGUMENT`). On return `*out_buf` always
-/// holds a string the caller releases with `mx_string_free`: on `MX_OK` the text above,
-/// otherwise the error object of `mx_update_user`. On `MX_ERR_INVALID_ARGUMENT` and
-/// `MX_ERR_VALIDATION` nothing was sent.
-///
-/// Thread-safe. Blocks for at most the client's `timeout_ms`, retries and read-backs included.
+/// As every one-shot function (see "Calls" at the top of this header): NULL `api_key` or
+/// `client_guid` means the default client's (`MX_SSO_API_KEY`, `MX_SSO_CLIENT_GUID`); `out_buf`
+/// must not be NULL and `*out_buf` is always set, freed with `mx_string_free`; nothing is sent
+/// on `MX_ERR_INVALID_ARGUMENT` or `MX_ERR_VALIDATION`; thread-safe.
 /// Each pointer must be NULL or valid as described above.
 #[no_mangle]
 pub unsafe extern "C" fn mx_ensure_user(
@@ -293,12 +256,9 @@ pub unsafe extern "C" fn mx_ensure_user(
 
 /// Ensure a user exists: read it by `external_user_guid`, create it if MX says it is not found (MX's documented workflow, as one call), on `client`.
 ///
-/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`).
-/// `api_key`, `client_guid`: NUL-terminated UTF-8, or NULL for the client's `api_key` and
-/// `client_guid` options. Everything else as for `mx_ensure_user`.
-///
-/// Thread-safe: any number of threads may call this on one client at once; the client must
-/// outlive the call.
+/// `client`: a live client from `mx_client_new`, not NULL (else `MX_ERR_INVALID_ARGUMENT`); it
+/// must outlive the call. NULL `api_key` or `client_guid` means the client's options. Otherwise
+/// as `mx_ensure_user`.
 /// `client` must be NULL or a live client; the other pointers as for `mx_ensure_user`.
 #[no_mangle]
 pub unsafe extern "C" fn mx_client_ensure_user(
