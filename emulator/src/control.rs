@@ -3,7 +3,7 @@
 
 use crate::faults::parse_faults;
 use crate::http::{self, RequestHead, Response};
-use crate::server::{lock, Shared};
+use crate::state::{lock, Shared};
 use serde_json::json;
 
 fn json_response(status: u16, value: &serde_json::Value) -> Response {
