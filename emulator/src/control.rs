@@ -39,8 +39,8 @@ pub(crate) fn handle(shared: &Shared, head: &RequestHead, body: &[u8]) -> Respon
             Ok(faults) => {
                 {
                     let mut queue = lock(&shared.faults);
-                    for (fault, count) in faults {
-                        queue.push(fault, count);
+                    for (fault, count, method, path) in faults {
+                        queue.push_targeted(fault, count, method, path);
                     }
                 }
                 json_response(200, &faults_summary(shared))

@@ -47,7 +47,7 @@ pub(crate) fn user_exchange<S: Transport>(
     head: &RequestHead,
     body: &[u8],
 ) -> bool {
-    let fault = lock(&shared.faults).take();
+    let fault = lock(&shared.faults).take(&head.method, head.path());
     let fault_kind = fault.as_ref().map(Fault::kind);
     if fault.is_some() {
         shared.faults_applied.fetch_add(1, Ordering::Relaxed);
@@ -107,7 +107,7 @@ pub(crate) fn user_exchange<S: Transport>(
                 return false;
             }
         }
-        Some(Fault::TruncatedBody | Fault::Trickle { .. }) | None => {}
+        Some(Fault::TruncatedBody | Fault::Trickle { .. } | Fault::ProcessThenClose) | None => {}
     }
 
     let Some(response) = routes::answer(shared, head, body) else {
@@ -116,6 +116,10 @@ pub(crate) fn user_exchange<S: Transport>(
         return false;
     };
     match fault {
+        Some(Fault::ProcessThenClose) => {
+            log(None, Outcome::ProcessedNoAnswer);
+            false
+        }
         Some(Fault::TruncatedBody) => {
             let announced = response.body.len().max(16) as u64;
             let mut bytes = response.head_bytes(announced, false);

@@ -158,7 +158,7 @@ impl Emulator {
         lock(&self.shared.users).len()
     }
 
-    /// Queues a fault for the next user-resource request (after those already queued).
+    /// Queues a fault for the next request of the emulated API (after those already queued).
     pub fn push_fault(&self, fault: Fault) {
         self.push_fault_times(fault, 1);
     }
@@ -166,6 +166,31 @@ impl Emulator {
     /// Queues a fault for the next `count` user-resource requests.
     pub fn push_fault_times(&self, fault: Fault, count: u32) {
         lock(&self.shared.faults).push(fault, count);
+    }
+
+    /// Queues a fault for the next `count` requests with this `method` (e.g. `"POST"`, compared
+    /// case-insensitively) and/or `path` (as sent, without the query: exactly `"/user"`, or a
+    /// prefix ending in `*` such as `"/member/*"`); `None` matches any. Requests that do not
+    /// match pass it by (they meet the next matching fault in the queue, if any).
+    ///
+    /// Panics if `method` is not a method name or `path` does not start with `/` (or has a `*`
+    /// other than at its end, or a `?`): a test's own mistake.
+    pub fn push_targeted_fault(
+        &self,
+        fault: Fault,
+        method: Option<&str>,
+        path: Option<&str>,
+        count: u32,
+    ) {
+        if let Err(message) = faults::check_target(method, path) {
+            panic!("push_targeted_fault: {message}");
+        }
+        lock(&self.shared.faults).push_targeted(
+            fault,
+            count,
+            method.map(str::to_string),
+            path.map(str::to_string),
+        );
     }
 
     /// Drops every queued fault.

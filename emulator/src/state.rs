@@ -44,6 +44,9 @@ pub enum Outcome {
     NoAnswerBadKey,
     /// A `close` fault: the connection was closed without a byte.
     NoAnswer,
+    /// A `process_then_close` fault: the request was processed, then the connection was
+    /// closed without a byte.
+    ProcessedNoAnswer,
     /// A `truncated_body` fault: part of the answer, then close.
     Truncated,
     /// The client went away (or the emulator stopped) while the answer was being written.
