@@ -3,7 +3,7 @@
 
 use crate::faults::parse_faults;
 use crate::http::{self, RequestHead, Response};
-use crate::server::{lock, Shared};
+use crate::state::{lock, Shared};
 use serde_json::json;
 
 fn json_response(status: u16, value: &serde_json::Value) -> Response {
@@ -39,8 +39,8 @@ pub(crate) fn handle(shared: &Shared, head: &RequestHead, body: &[u8]) -> Respon
             Ok(faults) => {
                 {
                     let mut queue = lock(&shared.faults);
-                    for (fault, count) in faults {
-                        queue.push(fault, count);
+                    for (fault, count, method, path) in faults {
+                        queue.push_targeted(fault, count, method, path);
                     }
                 }
                 json_response(200, &faults_summary(shared))

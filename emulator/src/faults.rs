@@ -8,9 +8,12 @@ use std::collections::VecDeque;
 /// One way of misbehaving on the next user-resource request.
 ///
 /// The JSON form (control endpoint) is the same as serde's: `{"kind": "status", "status": 503}`.
-/// Faults that answer by themselves (`status`, `close`, `response`, `large_body`) leave the user
-/// store untouched; `delay`, `truncated_body` and `trickle` process the request normally (the
-/// update is applied) and only spoil its delivery.
+/// Faults that answer by themselves (`status`, `close`, `response`, `large_body`) leave the
+/// resources untouched; `delay`, `truncated_body`, `trickle` and `process_then_close` process
+/// the request normally (the create, update or delete is applied) and only spoil its delivery.
+///
+/// A fault applies to the next request by default; [`crate::Emulator::push_targeted_fault`] (or
+/// `method`/`path` in the control endpoint's JSON) makes it wait for a matching request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
@@ -46,6 +49,9 @@ pub enum Fault {
     TruncatedBody,
     /// Process the request, then write the answer one byte every `interval_ms` milliseconds.
     Trickle { interval_ms: u64 },
+    /// Process the request completely (a create creates, an update updates), then close the
+    /// connection without sending a byte of the answer: an outcome the client cannot know.
+    ProcessThenClose,
 }
 
 fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -86,13 +92,14 @@ impl Fault {
             Fault::LargeBody { .. } => "large_body",
             Fault::TruncatedBody => "truncated_body",
             Fault::Trickle { .. } => "trickle",
+            Fault::ProcessThenClose => "process_then_close",
         }
     }
 
     fn field_names(&self) -> &'static [&'static str] {
         match self {
             Fault::Status { .. } => &["status", "retry_after"],
-            Fault::Close | Fault::TruncatedBody => &[],
+            Fault::Close | Fault::TruncatedBody | Fault::ProcessThenClose => &[],
             Fault::Delay { .. } => &["ms"],
             Fault::Response { .. } => &["status", "content_type", "body"],
             Fault::LargeBody { .. } => &["bytes"],
@@ -143,12 +150,56 @@ fn check_status(status: u16) -> Result<(), String> {
     }
 }
 
-/// A fault and how many more requests it applies to.
+/// A fault, how many more requests it applies to, and which requests: any (no `method`, no
+/// `path`), or only those with this method and/or path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueuedFault {
     #[serde(flatten)]
     pub fault: Fault,
     pub count: u32,
+    /// Only requests with this method (compared case-insensitively), if set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Only requests with this path (as sent, before percent-decoding, without the query), if
+    /// set: an exact path such as `/user`, or a prefix ending in `*` such as `/member/*`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl QueuedFault {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self
+                .path
+                .as_deref()
+                .is_none_or(|p| match p.strip_suffix('*') {
+                    Some(prefix) => path.starts_with(prefix),
+                    None => path == p,
+                })
+    }
+}
+
+/// Checks a fault target as given to the control endpoint or the library.
+pub fn check_target(method: Option<&str>, path: Option<&str>) -> Result<(), String> {
+    if let Some(m) = method {
+        if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(format!(
+                "method must be an HTTP method such as POST, got {m:?}"
+            ));
+        }
+    }
+    if let Some(p) = path {
+        let body = p.strip_suffix('*').unwrap_or(p);
+        if !p.starts_with('/') || body.contains('*') || p.contains('?') {
+            return Err(format!(
+                "path must be a path such as /user or a prefix ending in * such as /member/*, \
+                 without a query, got {p:?}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Faults waiting to be applied, in order.
@@ -159,19 +210,36 @@ pub struct FaultQueue {
 
 impl FaultQueue {
     pub fn push(&mut self, fault: Fault, count: u32) {
+        self.push_targeted(fault, count, None, None);
+    }
+
+    pub fn push_targeted(
+        &mut self,
+        fault: Fault,
+        count: u32,
+        method: Option<String>,
+        path: Option<String>,
+    ) {
         if count > 0 {
-            self.queue.push_back(QueuedFault { fault, count });
+            self.queue.push_back(QueuedFault {
+                fault,
+                count,
+                method: method.map(|m| m.to_ascii_uppercase()),
+                path,
+            });
         }
     }
 
-    /// The fault for the next request, if any, consuming one of its count.
-    pub fn take(&mut self) -> Option<Fault> {
-        let front = self.queue.front_mut()?;
-        front.count -= 1;
-        if front.count == 0 {
-            self.queue.pop_front().map(|q| q.fault)
+    /// The fault for a request with this method and path, if any: the first queued one that
+    /// matches (an untargeted fault matches every request), consuming one of its count.
+    pub fn take(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let index = self.queue.iter().position(|q| q.matches(method, path))?;
+        let entry = &mut self.queue[index];
+        entry.count -= 1;
+        if entry.count == 0 {
+            self.queue.remove(index).map(|q| q.fault)
         } else {
-            Some(front.fault.clone())
+            Some(entry.fault.clone())
         }
     }
 
@@ -189,9 +257,12 @@ impl FaultQueue {
     }
 }
 
+/// A fault parsed from the control endpoint: the fault, its count and its target.
+pub type ParsedFault = (Fault, u32, Option<String>, Option<String>);
+
 /// Parses the control endpoint's body: one fault object or an array of them, each with an
-/// optional `count` (default 1).
-pub fn parse_faults(body: &[u8]) -> Result<Vec<(Fault, u32)>, String> {
+/// optional `count` (default 1), `method` and `path`.
+pub fn parse_faults(body: &[u8]) -> Result<Vec<ParsedFault>, String> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("body is not valid JSON: {e}"))?;
     let items = match value {
@@ -211,6 +282,14 @@ pub fn parse_faults(body: &[u8]) -> Result<Vec<(Fault, u32)>, String> {
                     .and_then(|n| u32::try_from(n).ok())
                     .ok_or("count must be a non-negative integer")?,
             };
+            let mut target = |name: &str| match map.remove(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(_) => Err(format!("{name} must be a string")),
+            };
+            let method = target("method")?;
+            let path = target("path")?;
+            check_target(method.as_deref(), path.as_deref())?;
             let keys: Vec<String> = map.keys().cloned().collect();
             let fault: Fault = serde_json::from_value(Value::Object(map))
                 .map_err(|e| format!("bad fault: {e}"))?;
@@ -226,7 +305,7 @@ pub fn parse_faults(body: &[u8]) -> Result<Vec<(Fault, u32)>, String> {
                 ));
             }
             fault.check()?;
-            Ok((fault, count))
+            Ok((fault, count, method, path))
         })
         .collect()
 }
@@ -239,7 +318,10 @@ mod tests {
     fn parses_single_and_array() {
         let one =
             parse_faults(br#"{"kind":"status","status":429,"retry_after":1,"count":3}"#).unwrap();
-        assert_eq!(one, vec![(Fault::status_retry_after(429, "1"), 3)]);
+        assert_eq!(
+            one,
+            vec![(Fault::status_retry_after(429, "1"), 3, None, None)]
+        );
         let many = parse_faults(
             br#"[{"kind":"close"},{"kind":"delay","ms":5},{"kind":"large_body","bytes":10},
                 {"kind":"truncated_body"},{"kind":"trickle","interval_ms":1},
@@ -247,7 +329,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(many.len(), 6);
-        assert_eq!(many[0], (Fault::Close, 1));
+        assert_eq!(many[0], (Fault::Close, 1, None, None));
+        let targeted = parse_faults(
+            br#"{"kind":"process_then_close","method":"post","path":"/member/*","count":2}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            targeted,
+            vec![(
+                Fault::ProcessThenClose,
+                2,
+                Some("post".to_string()),
+                Some("/member/*".to_string())
+            )]
+        );
     }
 
     #[test]
@@ -260,6 +355,12 @@ mod tests {
             br#"{"kind":"delay","ms":-1}"#,
             br#"{"kind":"close","count":-1}"#,
             br#"[1]"#,
+            br#"{"kind":"close","method":1}"#,
+            br#"{"kind":"close","method":"PO ST"}"#,
+            br#"{"kind":"close","path":"user"}"#,
+            br#"{"kind":"close","path":"/u*ser"}"#,
+            br#"{"kind":"close","path":"/user?k=1"}"#,
+            br#"{"kind":"process_then_close","ms":1}"#,
             b"nope",
         ] {
             assert!(
@@ -277,9 +378,30 @@ mod tests {
         q.push(Fault::status(503), 1);
         q.push(Fault::TruncatedBody, 0);
         assert_eq!(q.pending(), 3);
-        assert_eq!(q.take(), Some(Fault::Close));
-        assert_eq!(q.take(), Some(Fault::Close));
-        assert_eq!(q.take(), Some(Fault::status(503)));
-        assert_eq!(q.take(), None);
+        assert_eq!(q.take("GET", "/user/x"), Some(Fault::Close));
+        assert_eq!(q.take("GET", "/user/x"), Some(Fault::Close));
+        assert_eq!(q.take("GET", "/user/x"), Some(Fault::status(503)));
+        assert_eq!(q.take("GET", "/user/x"), None);
+    }
+
+    #[test]
+    fn targeted_faults_wait_for_a_matching_request() {
+        let mut q = FaultQueue::default();
+        q.push_targeted(
+            Fault::ProcessThenClose,
+            1,
+            Some("post".into()),
+            Some("/user".into()),
+        );
+        q.push_targeted(Fault::Close, 1, None, Some("/member/*".into()));
+        q.push(Fault::status(503), 1);
+        assert_eq!(q.take("GET", "/user"), Some(Fault::status(503)));
+        assert_eq!(q.take("GET", "/user"), None);
+        assert_eq!(q.take("POST", "/user/x"), None);
+        assert_eq!(q.take("POST", "/member"), None);
+        assert_eq!(q.take("DELETE", "/member/m%201"), Some(Fault::Close));
+        assert_eq!(q.pending(), 1);
+        assert_eq!(q.take("POST", "/user"), Some(Fault::ProcessThenClose));
+        assert_eq!(q.pending(), 0);
     }
 }

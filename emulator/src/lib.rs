@@ -17,9 +17,14 @@
 
 mod config;
 mod control;
+mod errors;
+mod exchange;
 mod faults;
 mod http;
+mod ids;
+mod routes;
 mod server;
+mod state;
 mod tls;
 mod users;
 
@@ -27,74 +32,16 @@ pub use config::{
     Config, DEFAULT_API_KEY, DEFAULT_CLIENT_GUID, DEFAULT_IDLE_TIMEOUT, DEFAULT_LOG_CAPACITY,
     DEFAULT_MAX_BODY_BYTES,
 };
+pub use errors::{MemberError, MxError, UserError};
 pub use faults::{Fault, QueuedFault};
-pub use users::UserError;
+pub use state::{LoggedRequest, Outcome, Stats};
 
-use serde::Serialize;
-use server::{lock, Shared};
-use std::collections::{HashMap, VecDeque};
+use state::{lock, Shared};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
-
-/// Counters since start or the last reset. `requests`, `connections` and the TLS counts only
-/// cover user-resource requests (everything outside `/_emulator/`), so control calls never skew
-/// them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct Stats {
-    /// User-resource requests whose head was read (attempts: faults and bad keys included).
-    pub requests: u64,
-    /// Connections that carried at least one user-resource request.
-    pub connections: u64,
-    /// Completed TLS handshakes (full or resumed) on those connections.
-    pub tls_handshakes: u64,
-    /// Of `tls_handshakes`, how many resumed an earlier session.
-    pub tls_resumptions: u64,
-    /// Requests that will still meet a queued fault (sum of the remaining counts).
-    pub faults_pending: u64,
-    /// Requests a fault was applied to.
-    pub faults_applied: u64,
-    /// Connections open right now (control connections included).
-    pub open_connections: u64,
-}
-
-/// How a user-resource request ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// A complete answer was written (or the exchange ended on a read error answer).
-    Answered,
-    /// Wrong or missing API key: the connection was closed without a byte, as MX does.
-    NoAnswerBadKey,
-    /// A `close` fault: the connection was closed without a byte.
-    NoAnswer,
-    /// A `truncated_body` fault: part of the answer, then close.
-    Truncated,
-    /// The client went away (or the emulator stopped) while the answer was being written.
-    ClientGone,
-}
-
-/// One user-resource request as the emulator saw it. The API key never appears: the query shows
-/// `k=***`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LoggedRequest {
-    /// Connection number (1, 2, …), to see which requests shared a connection.
-    pub connection: u64,
-    pub method: String,
-    /// Path as sent (still percent-encoded).
-    pub path: String,
-    /// Query as sent, with the value of `k` replaced by `***`.
-    pub query: String,
-    /// Status answered; `None` when nothing was answered.
-    pub status: Option<u16>,
-    pub outcome: Outcome,
-    /// The `kind` of the fault applied, if any.
-    pub fault: Option<&'static str>,
-}
 
 /// A running emulator. Dropping it (or [`Emulator::shutdown`]) stops it and waits for its
 /// threads.
@@ -143,28 +90,7 @@ impl Emulator {
         let scheme = if config.tls { "https" } else { "http" };
         let base_url = format!("{scheme}://{}", url_authority(addr));
 
-        let shared = Arc::new(Shared {
-            api_key: config.api_key,
-            client_guid: config.client_guid,
-            external_client_guid: config.external_client_guid,
-            max_body_bytes: config.max_body_bytes,
-            idle_timeout: config.idle_timeout,
-            log_to_stderr: config.log_to_stderr,
-            log_capacity: config.log_capacity,
-            tls: tls.map(|t| t.server_config),
-            users: Mutex::new(users),
-            faults: Mutex::new(Default::default()),
-            log: Mutex::new(VecDeque::new()),
-            requests: AtomicU64::new(0),
-            connections: AtomicU64::new(0),
-            tls_handshakes: AtomicU64::new(0),
-            tls_resumptions: AtomicU64::new(0),
-            faults_applied: AtomicU64::new(0),
-            stopping: AtomicBool::new(false),
-            open: Mutex::new(HashMap::new()),
-            open_changed: Condvar::new(),
-            next_connection_id: AtomicU64::new(0),
-        });
+        let shared = Arc::new(Shared::new(config, users, tls.map(|t| t.server_config)));
         let thread_shared = Arc::clone(&shared);
         let accept_thread = std::thread::Builder::new()
             .name("mx-emu-accept".to_string())
@@ -232,7 +158,7 @@ impl Emulator {
         lock(&self.shared.users).len()
     }
 
-    /// Queues a fault for the next user-resource request (after those already queued).
+    /// Queues a fault for the next request of the emulated API (after those already queued).
     pub fn push_fault(&self, fault: Fault) {
         self.push_fault_times(fault, 1);
     }
@@ -240,6 +166,31 @@ impl Emulator {
     /// Queues a fault for the next `count` user-resource requests.
     pub fn push_fault_times(&self, fault: Fault, count: u32) {
         lock(&self.shared.faults).push(fault, count);
+    }
+
+    /// Queues a fault for the next `count` requests with this `method` (e.g. `"POST"`, compared
+    /// case-insensitively) and/or `path` (as sent, without the query: exactly `"/user"`, or a
+    /// prefix ending in `*` such as `"/member/*"`); `None` matches any. Requests that do not
+    /// match pass it by (they meet the next matching fault in the queue, if any).
+    ///
+    /// Panics if `method` is not a method name or `path` does not start with `/` (or has a `*`
+    /// other than at its end, or a `?`): a test's own mistake.
+    pub fn push_targeted_fault(
+        &self,
+        fault: Fault,
+        method: Option<&str>,
+        path: Option<&str>,
+        count: u32,
+    ) {
+        if let Err(message) = faults::check_target(method, path) {
+            panic!("push_targeted_fault: {message}");
+        }
+        lock(&self.shared.faults).push_targeted(
+            fault,
+            count,
+            method.map(str::to_string),
+            path.map(str::to_string),
+        );
     }
 
     /// Drops every queued fault.

@@ -1,128 +1,15 @@
-//! Accepting connections and answering requests: one thread per connection, buffered reads,
-//! one write per answer.
+//! Accepting connections and reading requests: one thread per connection, buffered reads,
+//! control requests to `control.rs`, the others through `exchange.rs`.
 
-use crate::faults::{Fault, FaultQueue};
-use crate::http::{self, ReadError, RequestHead, Response, Transport};
-use crate::users::UserStore;
-use crate::{control, tls, LoggedRequest, Outcome, Stats};
-use rustls::ServerConfig;
-use std::collections::{HashMap, VecDeque};
-use std::io::{BufReader, Read};
+use crate::exchange::{self, log_request, write_response};
+use crate::http::{self, Input, ReadError, Response, Transport};
+use crate::state::{lock, Outcome, Shared};
+use crate::{control, tls};
+use std::io::Read;
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
-/// Locks a mutex even if a thread panicked while holding it: every structure behind these
-/// mutexes stays consistent between statements, and one broken connection must not take the
-/// whole emulator down with it.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// State shared by the accept thread, the connection threads and the `Emulator` handle.
-pub(crate) struct Shared {
-    pub api_key: String,
-    pub client_guid: String,
-    pub external_client_guid: Option<String>,
-    pub max_body_bytes: usize,
-    pub idle_timeout: Duration,
-    pub log_to_stderr: bool,
-    pub log_capacity: usize,
-    pub tls: Option<Arc<ServerConfig>>,
-    pub users: Mutex<UserStore>,
-    pub faults: Mutex<FaultQueue>,
-    pub log: Mutex<VecDeque<LoggedRequest>>,
-    pub requests: AtomicU64,
-    pub connections: AtomicU64,
-    pub tls_handshakes: AtomicU64,
-    pub tls_resumptions: AtomicU64,
-    pub faults_applied: AtomicU64,
-    pub stopping: AtomicBool,
-    /// Open connections (a clone of each socket, so that shutdown can unblock their threads).
-    pub open: Mutex<HashMap<u64, TcpStream>>,
-    pub open_changed: Condvar,
-    pub next_connection_id: AtomicU64,
-}
-
-impl Shared {
-    pub fn stats(&self) -> Stats {
-        Stats {
-            requests: self.requests.load(Ordering::Relaxed),
-            connections: self.connections.load(Ordering::Relaxed),
-            tls_handshakes: self.tls_handshakes.load(Ordering::Relaxed),
-            tls_resumptions: self.tls_resumptions.load(Ordering::Relaxed),
-            faults_pending: lock(&self.faults).pending(),
-            faults_applied: self.faults_applied.load(Ordering::Relaxed),
-            open_connections: lock(&self.open).len() as u64,
-        }
-    }
-
-    pub fn reset_counters(&self) {
-        for counter in [
-            &self.requests,
-            &self.connections,
-            &self.tls_handshakes,
-            &self.tls_resumptions,
-            &self.faults_applied,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
-    }
-
-    pub fn reset(&self) {
-        self.reset_counters();
-        lock(&self.faults).clear();
-        lock(&self.log).clear();
-    }
-
-    fn record(&self, entry: LoggedRequest) {
-        if self.log_to_stderr {
-            let status = entry.status.map_or("-".to_string(), |s| s.to_string());
-            let fault = entry
-                .fault
-                .map(|f| format!(" fault={f}"))
-                .unwrap_or_default();
-            let sep = if entry.query.is_empty() { "" } else { "?" };
-            eprintln!(
-                "mx-sso-emulator: conn={} {} {}{}{} -> {} {:?}{}",
-                entry.connection,
-                entry.method,
-                entry.path,
-                sep,
-                entry.query,
-                status,
-                entry.outcome,
-                fault
-            );
-        }
-        if self.log_capacity == 0 {
-            return;
-        }
-        let mut log = lock(&self.log);
-        while log.len() >= self.log_capacity {
-            log.pop_front();
-        }
-        log.push_back(entry);
-    }
-
-    /// Sleeps up to `duration`, waking early when the emulator stops. Returns false if stopped.
-    fn sleep(&self, duration: Duration) -> bool {
-        let deadline = Instant::now() + duration;
-        loop {
-            if self.stopping.load(Ordering::Relaxed) {
-                return false;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return true;
-            }
-            std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
-        }
-    }
-}
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Accepts connections until the emulator stops.
 pub(crate) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
@@ -224,7 +111,7 @@ fn is_control_path(path: &str) -> bool {
 
 /// Serves requests on one connection until it closes, fails, times out or the emulator stops.
 fn serve<S: Transport>(shared: &Shared, stream: S, mut conn: Connection) {
-    let mut reader = BufReader::with_capacity(16 * 1024, stream);
+    let mut reader = Input::new(stream);
     while !shared.stopping.load(Ordering::Relaxed) {
         let head = match http::read_head(&mut reader) {
             Ok(head) => head,
@@ -254,7 +141,7 @@ fn serve<S: Transport>(shared: &Shared, stream: S, mut conn: Connection) {
             Err(error) => {
                 if !control {
                     let status = read_error_response(&error).map(|r| r.status);
-                    log_request(shared, &conn, &head, status, Outcome::Answered, None);
+                    log_request(shared, conn.id, &head, status, Outcome::Answered, None);
                 }
                 answer_read_error(&mut reader, error);
                 return;
@@ -264,7 +151,7 @@ fn serve<S: Transport>(shared: &Shared, stream: S, mut conn: Connection) {
             let response = control::handle(shared, &head, &body);
             write_response(reader.get_mut(), &response, head.keep_alive)
         } else {
-            user_exchange(shared, reader.get_mut(), &conn, &head, &body)
+            exchange::user_exchange(shared, reader.get_mut(), conn.id, &head, &body)
         };
         if !keep_alive {
             reader.get_mut().shutdown_write();
@@ -294,7 +181,7 @@ fn read_error_response(error: &ReadError) -> Option<Response> {
 
 /// Answers an unreadable request and closes, draining (bounded) what the client is still
 /// sending so that it reads the answer instead of a connection reset.
-fn answer_read_error<S: Transport>(reader: &mut BufReader<S>, error: ReadError) {
+fn answer_read_error<S: Transport>(reader: &mut Input<S>, error: ReadError) {
     let Some(response) = read_error_response(&error) else {
         return;
     };
@@ -312,270 +199,6 @@ fn answer_read_error<S: Transport>(reader: &mut BufReader<S>, error: ReadError) 
             Ok(n) => drained += n,
         }
     }
-}
-
-/// Writes a whole answer in one write. Returns whether the connection stays open.
-fn write_response<S: Transport>(stream: &mut S, response: &Response, keep_alive: bool) -> bool {
-    stream.write_all(&response.to_bytes(keep_alive)).is_ok() && stream.flush().is_ok() && keep_alive
-}
-
-fn log_request(
-    shared: &Shared,
-    conn: &Connection,
-    head: &RequestHead,
-    status: Option<u16>,
-    outcome: Outcome,
-    fault: Option<&'static str>,
-) {
-    if shared.log_capacity == 0 && !shared.log_to_stderr {
-        return;
-    }
-    shared.record(LoggedRequest {
-        connection: conn.id,
-        method: head.method.clone(),
-        path: head.path().to_string(),
-        query: http::redact_query(head.query()),
-        status,
-        outcome,
-        fault,
-    });
-}
-
-/// One user-resource request: faults first, then MX's behaviour. Returns keep-alive.
-fn user_exchange<S: Transport>(
-    shared: &Shared,
-    stream: &mut S,
-    conn: &Connection,
-    head: &RequestHead,
-    body: &[u8],
-) -> bool {
-    let fault = lock(&shared.faults).take();
-    let fault_kind = fault.as_ref().map(Fault::kind);
-    if fault.is_some() {
-        shared.faults_applied.fetch_add(1, Ordering::Relaxed);
-    }
-    let log = |status: Option<u16>, outcome: Outcome| {
-        log_request(shared, conn, head, status, outcome, fault_kind)
-    };
-    let keep_alive = head.keep_alive;
-
-    // Faults that answer instead of the emulator.
-    match &fault {
-        Some(Fault::Close) => {
-            log(None, Outcome::NoAnswer);
-            return false;
-        }
-        Some(Fault::Status {
-            status,
-            retry_after,
-        }) => {
-            let mut response = fault_status_response(*status);
-            if let Some(value) = retry_after {
-                response
-                    .extra_headers
-                    .push(("Retry-After".to_string(), value.clone()));
-            }
-            log(Some(*status), Outcome::Answered);
-            return write_response(stream, &response, keep_alive);
-        }
-        Some(Fault::Response {
-            status,
-            content_type,
-            body,
-        }) => {
-            let response = Response {
-                status: *status,
-                content_type: content_type.clone(),
-                extra_headers: Vec::new(),
-                body: body.clone().into_bytes(),
-            };
-            log(Some(*status), Outcome::Answered);
-            return write_response(stream, &response, keep_alive);
-        }
-        Some(Fault::LargeBody { bytes }) => {
-            let complete = write_large_body(shared, stream, *bytes, keep_alive);
-            log(
-                Some(200),
-                if complete {
-                    Outcome::Answered
-                } else {
-                    Outcome::ClientGone
-                },
-            );
-            return complete && keep_alive;
-        }
-        Some(Fault::Delay { ms }) => {
-            if !shared.sleep(Duration::from_millis(*ms)) {
-                return false;
-            }
-        }
-        Some(Fault::TruncatedBody | Fault::Trickle { .. }) | None => {}
-    }
-
-    let Some(response) = answer(shared, head, body) else {
-        // MX: a wrong API key "fails with no return".
-        log(None, Outcome::NoAnswerBadKey);
-        return false;
-    };
-    match fault {
-        Some(Fault::TruncatedBody) => {
-            let announced = response.body.len().max(16) as u64;
-            let mut bytes = response.head_bytes(announced, false);
-            bytes.extend_from_slice(&response.body[..response.body.len() / 2]);
-            let _ = stream.write_all(&bytes).and_then(|()| stream.flush());
-            log(Some(response.status), Outcome::Truncated);
-            false
-        }
-        Some(Fault::Trickle { interval_ms }) => {
-            let interval = Duration::from_millis(interval_ms);
-            let bytes = response.to_bytes(keep_alive);
-            for (i, byte) in bytes.iter().enumerate() {
-                if i > 0 && !shared.sleep(interval) {
-                    log(Some(response.status), Outcome::ClientGone);
-                    return false;
-                }
-                if stream
-                    .write_all(std::slice::from_ref(byte))
-                    .and_then(|()| stream.flush())
-                    .is_err()
-                {
-                    log(Some(response.status), Outcome::ClientGone);
-                    return false;
-                }
-            }
-            log(Some(response.status), Outcome::Answered);
-            keep_alive
-        }
-        _ => {
-            log(Some(response.status), Outcome::Answered);
-            write_response(stream, &response, keep_alive)
-        }
-    }
-}
-
-/// The body MX would plausibly send with an injected status (README: "Faults").
-fn fault_status_response(status: u16) -> Response {
-    match status {
-        // Documented: 502 has no body; 504 is treated like it (a gateway answer).
-        502 | 504 => Response::empty(status),
-        503 => Response::error(503, "Service Temporarily Unavailable."),
-        429 => Response::error(429, "Too many requests."),
-        404 => Response::empty(404),
-        _ => {
-            let phrase = http::reason_phrase(status);
-            let text = if phrase.is_empty() {
-                format!("HTTP {status}.")
-            } else {
-                format!("{phrase}.")
-            };
-            Response::error(status, &text)
-        }
-    }
-}
-
-/// Streams a 200 JSON-looking body of exactly `bytes` bytes. Returns whether all was written.
-fn write_large_body<S: Transport>(
-    shared: &Shared,
-    stream: &mut S,
-    bytes: u64,
-    keep_alive: bool,
-) -> bool {
-    static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
-    let head = Response::json(200, Vec::new()).head_bytes(bytes, keep_alive);
-    let (prefix, suffix): (&[u8], &[u8]) = if bytes >= 14 {
-        (b"{\"padding\":\"", b"\"}")
-    } else {
-        (b"", b"")
-    };
-    if stream.write_all(&head).is_err() || stream.write_all(prefix).is_err() {
-        return false;
-    }
-    let mut remaining = bytes - (prefix.len() + suffix.len()) as u64;
-    while remaining > 0 {
-        if shared.stopping.load(Ordering::Relaxed) {
-            return false;
-        }
-        let n = remaining.min(FILLER.len() as u64) as usize;
-        if stream.write_all(&FILLER[..n]).is_err() {
-            return false;
-        }
-        remaining -= n as u64;
-    }
-    stream.write_all(suffix).is_ok() && stream.flush().is_ok()
-}
-
-fn is_json_content_type(value: Option<&str>) -> bool {
-    value.is_some_and(|v| {
-        v.split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .eq_ignore_ascii_case("application/json")
-    })
-}
-
-/// MX's behaviour for one user-resource request; `None` means "no answer at all".
-///
-/// Order of checks (README: "Inferences"): API key, then route and content type (404), then
-/// client (500), then the resource.
-fn answer(shared: &Shared, head: &RequestHead, body: &[u8]) -> Option<Response> {
-    let query = head.query();
-    if http::query_param(query, "k").as_deref() != Some(shared.api_key.as_str()) {
-        return None;
-    }
-
-    enum Route<'a> {
-        Create,
-        Read(&'a str),
-        Update(&'a str),
-        Delete(&'a str),
-    }
-    let path = head.path();
-    let route = match (head.method.as_str(), path) {
-        ("POST", "/user") => Some(Route::Create),
-        (method, _) => match path.strip_prefix("/user/") {
-            Some(raw) if !raw.is_empty() && !raw.contains('/') => match method {
-                "GET" => Some(Route::Read(raw)),
-                "PUT" => Some(Route::Update(raw)),
-                "DELETE" => Some(Route::Delete(raw)),
-                _ => None,
-            },
-            _ => None,
-        },
-    };
-    let Some(route) = route else {
-        return Some(Response::empty(404));
-    };
-    if matches!(route, Route::Create | Route::Update(_))
-        && !is_json_content_type(head.content_type.as_deref())
-    {
-        return Some(Response::empty(404));
-    }
-
-    let client = http::query_param(query, "c");
-    let client_ok = client.as_deref().is_some_and(|c| {
-        c == shared.client_guid || shared.external_client_guid.as_deref() == Some(c)
-    });
-    if !client_ok {
-        return Some(Response::error(
-            500,
-            "Create user failed: Client must be associated.",
-        ));
-    }
-
-    let result = match route {
-        Route::Create => lock(&shared.users).create(body),
-        Route::Read(raw) => lock(&shared.users).read(&http::percent_decode(raw, false)),
-        Route::Update(raw) => lock(&shared.users).update(&http::percent_decode(raw, false), body),
-        Route::Delete(raw) => lock(&shared.users)
-            .delete(&http::percent_decode(raw, false))
-            .map(|()| Vec::new()),
-    };
-    Some(match (result, route) {
-        (Ok(_), Route::Delete(_)) => Response::empty(204),
-        (Ok(json), _) => Response::json(200, json),
-        (Err(e), _) => Response::error(e.status, &e.message),
-    })
 }
 
 /// First half of stopping: no new work, and the accept loop is woken so that it ends.
