@@ -134,6 +134,7 @@ var ErrClosed = errors.New("mxsso: client is closed")
 type errorObject struct {
 	Error struct {
 		Code       string `json:"code"`
+		Status     *int   `json:"status"`
 		Message    string `json:"message"`
 		HTTPStatus *int   `json:"http_status"`
 		Attempts   int    `json:"attempts"`
@@ -159,16 +160,12 @@ func errorFromObject(code StatusCode, object []byte) *Error {
 }
 
 // errorFromClientNew builds the Error for a failed mx_client_new, which returns no status:
-// the code comes from the object's "code" name.
+// the code is the object's numeric "status".
 func errorFromClientNew(object string) *Error {
 	code := CodeInvalidArgument
 	var parsed errorObject
-	if json.Unmarshal([]byte(object), &parsed) == nil {
-		for i, name := range codeNames {
-			if name == parsed.Error.Code {
-				code = StatusCode(i)
-			}
-		}
+	if json.Unmarshal([]byte(object), &parsed) == nil && parsed.Error.Status != nil {
+		code = StatusCode(*parsed.Error.Status)
 	}
 	if object == "" {
 		return &Error{Code: code, Message: "the client could not be created"}

@@ -3,8 +3,30 @@ package mxsso
 import (
 	"errors"
 	"fmt"
+	"os"
+	"regexp"
+	"strconv"
 	"testing"
 )
+
+// The StatusCode constants mirror the C enum: checked against the header the library is
+// generated with.
+func TestStatusCodesMirrorTheHeader(t *testing.T) {
+	header, err := os.ReadFile("../../include/mx_sso.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := regexp.MustCompile(`(?m)^\s+(MX_\w+) = (\d+),`).FindAllStringSubmatch(string(header), -1)
+	if len(found) != len(codeNames) {
+		t.Fatalf("header has %d statuses, the package %d", len(found), len(codeNames))
+	}
+	for _, m := range found {
+		n, _ := strconv.Atoi(m[2])
+		if got := StatusCode(n).Name(); got != m[1] {
+			t.Errorf("status %d is %s in the header, %s here", n, m[1], got)
+		}
+	}
+}
 
 func TestStatusCodes(t *testing.T) {
 	for code, name := range map[StatusCode]string{
@@ -61,7 +83,7 @@ func TestErrorObjectEdgeCases(t *testing.T) {
 	if e.Code != CodeInternal || e.Message == "" {
 		t.Errorf("unreadable object: %#v", e)
 	}
-	e = errorFromClientNew(`{"error":{"code":"MX_ERR_VALIDATION","message":"m","http_status":null}}`)
+	e = errorFromClientNew(`{"error":{"code":"MX_ERR_VALIDATION","status":2,"message":"m","http_status":null}}`)
 	if e.Code != CodeValidation || e.Message != "m" {
 		t.Errorf("client new: %#v", e)
 	}

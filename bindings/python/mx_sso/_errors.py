@@ -2,7 +2,7 @@
 
 Every failed call of the C library hands back an error object::
 
-    {"error": {"code": "MX_ERR_HTTP", "message": "...", "http_status": 400,
+    {"error": {"code": "MX_ERR_HTTP", "status": 3, "message": "...", "http_status": 400,
                "attempts": 1, "mx_error": "User with guid X not found."}}
 
 This module only translates that object into an exception; what the fields mean is decided in
@@ -153,13 +153,11 @@ _CLASS_BY_STATUS: Dict[Status, Type[MxError]] = {
     Status.INTERNAL: InternalError,
 }
 
-_STATUS_BY_C_NAME: Dict[str, Status] = {status.c_name: status for status in Status}
-
-
 def error_from_result(status: Optional[int], text: Optional[str]) -> MxError:
     """The exception for a failed call that returned ``status`` and the error object ``text``.
 
-    With ``status`` None (``mx_client_new`` returns no status) the object's ``code`` decides.
+    With ``status`` None (``mx_client_new`` returns no status) the object's numeric ``status``
+    decides.
     A status or an object this package does not understand becomes an :class:`InternalError`
     that says so, rather than a second exception hiding the first.
     """
@@ -167,7 +165,7 @@ def error_from_result(status: Optional[int], text: Optional[str]) -> MxError:
         error = json.loads(text or "")["error"]
         message = str(error["message"])
         if status is None:
-            status = _STATUS_BY_C_NAME[error["code"]]
+            status = int(error["status"])
     except (ValueError, KeyError, TypeError):
         return InternalError(
             f"the library returned status {status} with an unreadable error object"
