@@ -7,7 +7,9 @@ no environment variable. The wheel is tagged ``py3-none-<platform>``: the librar
 code, but it is loaded with ctypes, so any Python 3 can use it.
 
 Environment: ``CARGO`` (default ``cargo``) names the cargo program, and ``CARGO_TARGET_DIR``
-(read by cargo itself) where it builds.
+(read by cargo itself) where it builds. ``MX_SSO_PREBUILT_LIBRARY`` names an already built
+shared library to bundle instead, and cargo is not run (``make dist`` bundles its glibc 2.17
+build this way; see packaging/dist.sh).
 """
 
 from __future__ import annotations
@@ -90,7 +92,13 @@ class BuildPyWithRustLibrary(build_py):
 
     def run(self) -> None:
         super().run()
-        library = cargo_build_shared_library()
+        prebuilt = os.environ.get("MX_SSO_PREBUILT_LIBRARY")
+        if prebuilt:
+            library = Path(prebuilt)
+            if not library.is_file():
+                sys.exit(f"mx-sso: MX_SSO_PREBUILT_LIBRARY={prebuilt} is not a file")
+        else:
+            library = cargo_build_shared_library()
         # An editable install (pip install -e) imports the package from the source tree.
         if getattr(self, "editable_mode", False):
             package_dir = Path(__file__).resolve().parent / PACKAGE
