@@ -36,6 +36,9 @@ pub struct Config {
     /// Users present at start: create-user bodies (`external_user_guid`, `email`, …), each
     /// optionally with a fixed `guid` (`USR-…`) and a `status` (`ENABLED`/`DISABLED`).
     pub seed_users: Vec<serde_json::Value>,
+    /// Members present at start (added after the users): create-member bodies, each optionally
+    /// with a fixed `guid` (`MBR-…`).
+    pub seed_members: Vec<serde_json::Value>,
     /// Print one line per user-resource request to standard error (API key redacted).
     pub log_to_stderr: bool,
     /// Largest request body accepted (default [`DEFAULT_MAX_BODY_BYTES`]).
@@ -56,6 +59,7 @@ impl Default for Config {
             tls: false,
             ca_out: None,
             seed_users: Vec::new(),
+            seed_members: Vec::new(),
             log_to_stderr: false,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
@@ -85,6 +89,7 @@ impl std::fmt::Debug for Config {
             .field("tls", &self.tls)
             .field("ca_out", &self.ca_out)
             .field("seed_users", &self.seed_users.len())
+            .field("seed_members", &self.seed_members.len())
             .field("log_to_stderr", &self.log_to_stderr)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("idle_timeout", &self.idle_timeout)

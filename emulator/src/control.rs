@@ -1,5 +1,5 @@
 //! The control endpoint under `/_emulator/`: fault injection, stats, request log, reset, and
-//! direct access to users. It needs no API key: the emulator is a local test tool.
+//! direct access to users and members. It needs no API key: the emulator is a local test tool.
 
 use crate::faults::parse_faults;
 use crate::http::{self, RequestHead, Response};
@@ -72,24 +72,46 @@ pub(crate) fn handle(shared: &Shared, head: &RequestHead, body: &[u8]) -> Respon
                 Ok(v) => v,
                 Err(e) => return control_error(400, &format!("body is not valid JSON: {e}")),
             };
-            let seeded = lock(&shared.users).seed(value);
+            let seeded = lock(&shared.store).users.seed(value);
             match seeded {
                 Ok(guid) => {
-                    let user = lock(&shared.users).read_value(&guid);
+                    let user = lock(&shared.store).users.read_value(&guid);
                     json_response(200, &user.unwrap_or_default())
                 }
                 Err(e) => control_error(400, &e.message),
             }
         }
-        (_, _) => match path.strip_prefix("/_emulator/users/") {
-            Some(raw) if method == "GET" => {
-                let id = http::percent_decode(raw, false);
-                match lock(&shared.users).read_value(&id) {
-                    Some(user) => json_response(200, &user),
-                    None => control_error(404, &format!("no user {id}")),
+        ("POST", "/_emulator/members") => {
+            let value: serde_json::Value = match serde_json::from_slice(body) {
+                Ok(v) => v,
+                Err(e) => return control_error(400, &format!("body is not valid JSON: {e}")),
+            };
+            let mut store = lock(&shared.store);
+            match store.seed_member(value) {
+                Ok(guid) => {
+                    json_response(200, &store.members.read_value(&guid).unwrap_or_default())
+                }
+                Err(e) => control_error(400, &e.message),
+            }
+        }
+        (_, _) => {
+            if method == "GET" {
+                if let Some(raw) = path.strip_prefix("/_emulator/users/") {
+                    let id = http::percent_decode(raw, false);
+                    return match lock(&shared.store).users.read_value(&id) {
+                        Some(user) => json_response(200, &user),
+                        None => control_error(404, &format!("no user {id}")),
+                    };
+                }
+                if let Some(raw) = path.strip_prefix("/_emulator/members/") {
+                    let id = http::percent_decode(raw, false);
+                    return match lock(&shared.store).members.read_value(&id) {
+                        Some(member) => json_response(200, &member),
+                        None => control_error(404, &format!("no member {id}")),
+                    };
                 }
             }
-            _ => control_error(404, &format!("no control endpoint {method} {path}")),
-        },
+            control_error(404, &format!("no control endpoint {method} {path}"))
+        }
     }
 }

@@ -31,6 +31,11 @@ impl IdGenerator {
         self.prefixed("USR")
     }
 
+    /// `MBR-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+    pub(crate) fn member_guid(&mut self) -> String {
+        self.prefixed("MBR")
+    }
+
     fn prefixed(&mut self, prefix: &str) -> String {
         let (a, b) = (self.next(), self.next());
         format!(

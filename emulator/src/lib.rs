@@ -22,9 +22,11 @@ mod exchange;
 mod faults;
 mod http;
 mod ids;
+mod members;
 mod routes;
 mod server;
 mod state;
+mod store;
 mod tls;
 mod users;
 
@@ -34,6 +36,7 @@ pub use config::{
 };
 pub use errors::{MemberError, MxError, UserError};
 pub use faults::{Fault, QueuedFault};
+pub use members::DEFAULT_INSTITUTION_GUID;
 pub use state::{LoggedRequest, Outcome, Stats};
 
 use state::{lock, Shared};
@@ -55,19 +58,28 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Binds `config.addr`, seeds the users, and starts serving on a background thread.
+    /// Binds `config.addr`, seeds the users and members, and starts serving on a background thread.
     ///
     /// Errors: the address cannot be bound, a seed user is invalid (`InvalidInput`), the TLS
     /// material cannot be generated, or the CA file cannot be written.
     pub fn start(config: Config) -> io::Result<Emulator> {
-        let mut users = users::UserStore::new(&config.client_guid);
+        let mut store = store::Store::new(&config.client_guid);
+        let invalid = |what: &str, i: usize, e: MxError| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("seed {what} #{}: {}", i + 1, e.message),
+            )
+        };
         for (i, seed) in config.seed_users.iter().enumerate() {
-            users.seed(seed.clone()).map_err(|e| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("seed user #{}: {}", i + 1, e.message),
-                )
-            })?;
+            store
+                .users
+                .seed(seed.clone())
+                .map_err(|e| invalid("user", i, e))?;
+        }
+        for (i, seed) in config.seed_members.iter().enumerate() {
+            store
+                .seed_member(seed.clone())
+                .map_err(|e| invalid("member", i, e))?;
         }
         let tls = if config.tls {
             Some(tls::generate()?)
@@ -90,7 +102,7 @@ impl Emulator {
         let scheme = if config.tls { "https" } else { "http" };
         let base_url = format!("{scheme}://{}", url_authority(addr));
 
-        let shared = Arc::new(Shared::new(config, users, tls.map(|t| t.server_config)));
+        let shared = Arc::new(Shared::new(config, store, tls.map(|t| t.server_config)));
         let thread_shared = Arc::clone(&shared);
         let accept_thread = std::thread::Builder::new()
             .name("mx-emu-accept".to_string())
@@ -145,17 +157,56 @@ impl Emulator {
     /// `last_name`, `phone`, `birthdate`, `sex`, `credit_score`, `zip_code`), which may also fix
     /// its `guid` (`USR-…`) and `status` (`ENABLED`/`DISABLED`). Returns its MX guid.
     pub fn seed_user(&self, user: serde_json::Value) -> Result<String, UserError> {
-        lock(&self.shared.users).seed(user)
+        lock(&self.shared.store).users.seed(user)
     }
 
     /// The user (by MX guid or external user guid) as `GET /user/{id}` would show it.
     pub fn get_user(&self, id: &str) -> Option<serde_json::Value> {
-        lock(&self.shared.users).read_value(id)
+        lock(&self.shared.store).users.read_value(id)
     }
 
     /// How many users exist.
     pub fn user_count(&self) -> usize {
-        lock(&self.shared.users).len()
+        lock(&self.shared.store).users.len()
+    }
+
+    /// Adds a member of the user with this external user guid, with the external member guid
+    /// `external_member_guid` and the credentials `userkey` = `"emulator-userkey"`; returns its
+    /// MX guid (`MBR-…`). Errors as MX's create-member would (user not found, `MBR-` prefix,
+    /// already exists).
+    pub fn add_member(
+        &self,
+        external_user_guid: &str,
+        external_member_guid: &str,
+    ) -> Result<String, MemberError> {
+        self.seed_member(serde_json::json!({
+            "external_user_guid": external_user_guid,
+            "external_member_guid": external_member_guid,
+            "credentials": [{"field_name": "userkey", "response": "emulator-userkey"}],
+        }))
+    }
+
+    /// Adds a member from a create-member body (`user_guid` or `external_user_guid`,
+    /// `credentials`, optional `external_member_guid`, `name`, `institution_guid`), which may
+    /// also fix its `guid` (`MBR-…`). Returns its MX guid.
+    pub fn seed_member(&self, member: serde_json::Value) -> Result<String, MemberError> {
+        lock(&self.shared.store).seed_member(member)
+    }
+
+    /// The member (by MX guid or external member guid) as `GET /member/{id}` would show it.
+    pub fn get_member(&self, id: &str) -> Option<serde_json::Value> {
+        lock(&self.shared.store).members.read_value(id)
+    }
+
+    /// How many members exist.
+    pub fn member_count(&self) -> usize {
+        lock(&self.shared.store).members.len()
+    }
+
+    /// The credentials stored for a member, as `(field_name, response)` pairs in the order last
+    /// sent. For tests only: MX never returns them, and neither does the emulator's HTTP side.
+    pub fn member_credentials(&self, id: &str) -> Option<Vec<(String, String)>> {
+        lock(&self.shared.store).members.credentials(id)
     }
 
     /// Queues a fault for the next request of the emulated API (after those already queued).

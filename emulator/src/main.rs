@@ -14,7 +14,7 @@ fn usage() -> String {
         "\
 usage: mx-sso-emulator [options]
 
-A local, in-memory stand-in for MX's SSO API v2 user resource. The first line of standard
+A local, in-memory stand-in for MX's SSO API v2 (users and members). The first line of standard
 output is the base URL it serves (e.g. http://127.0.0.1:41234).
 
 options:
@@ -22,8 +22,9 @@ options:
   --api-key KEY           the API key (k) it answers (default {DEFAULT_API_KEY})
   --client GUID           the client guid (c) it accepts (default {DEFAULT_CLIENT_GUID})
   --external-client ID    also accept this external client guid as c
-  --seed FILE             load users from a JSON array of create-user bodies
-                          (each may also have \"guid\": \"USR-...\" and \"status\")
+  --seed FILE             load users (a JSON array of create-user bodies, each may also
+                          have \"guid\": \"USR-...\" and \"status\"), or users and members:
+                          {{\"users\": [...], \"members\": [create-member bodies]}}
   --tls                   serve HTTPS with a freshly generated CA (needs --ca-out)
   --ca-out FILE           where --tls writes the CA certificate (PEM)
   --log                   print one line per request to standard error (key shown as ***)
@@ -112,15 +113,40 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Cli>, Str
             .map_err(|e| format!("--seed {}: {e}", path.display()))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("--seed {}: not JSON: {e}", path.display()))?;
-        config.seed_users = match value {
-            serde_json::Value::Array(users) => users,
-            _ => return Err(format!("--seed {}: must be a JSON array", path.display())),
-        };
+        (config.seed_users, config.seed_members) =
+            parse_seed(value).map_err(|e| format!("--seed {}: {e}", path.display()))?;
     }
     Ok(Some(Cli {
         config,
         stop_on_stdin_eof,
     }))
+}
+
+/// A seed file: a JSON array of users, or `{"users": [...], "members": [...]}` (both optional).
+type Seed = (Vec<serde_json::Value>, Vec<serde_json::Value>);
+
+fn parse_seed(value: serde_json::Value) -> Result<Seed, String> {
+    use serde_json::Value;
+    let list = |value: Option<Value>, what: &str| match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(format!("\"{what}\" must be a JSON array")),
+    };
+    match value {
+        Value::Array(users) => Ok((users, Vec::new())),
+        Value::Object(mut map) => {
+            let users = list(map.remove("users"), "users")?;
+            let members = list(map.remove("members"), "members")?;
+            match map.keys().next() {
+                Some(key) => Err(format!("unknown key {key:?} (expected users, members)")),
+                None => Ok((users, members)),
+            }
+        }
+        _ => Err(
+            "must be a JSON array of users or an object {\"users\": [...], \"members\": [...]}"
+                .into(),
+        ),
+    }
 }
 
 fn main() -> ExitCode {

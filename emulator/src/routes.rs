@@ -1,4 +1,5 @@
-//! MX's routes: API key, route and content type, client, then the resource.
+//! MX's routes (`/user`, `/user/{id}`, `/member`, `/member/{id}`): API key, route and content
+//! type, client, then the resource, all of a request's state change under the one store lock.
 
 use crate::http::{self, RequestHead, Response};
 use crate::state::{lock, Shared};
@@ -23,6 +24,11 @@ pub(crate) fn answer(shared: &Shared, head: &RequestHead, body: &[u8]) -> Option
         return None;
     }
 
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Resource {
+        User,
+        Member,
+    }
     enum Route<'a> {
         Create,
         Read(&'a str),
@@ -30,19 +36,27 @@ pub(crate) fn answer(shared: &Shared, head: &RequestHead, body: &[u8]) -> Option
         Delete(&'a str),
     }
     let path = head.path();
-    let route = match (head.method.as_str(), path) {
-        ("POST", "/user") => Some(Route::Create),
-        (method, _) => match path.strip_prefix("/user/") {
-            Some(raw) if !raw.is_empty() && !raw.contains('/') => match method {
-                "GET" => Some(Route::Read(raw)),
-                "PUT" => Some(Route::Update(raw)),
-                "DELETE" => Some(Route::Delete(raw)),
+    let method = head.method.as_str();
+    let route = match path {
+        "/user" if method == "POST" => Some((Resource::User, Route::Create)),
+        "/member" if method == "POST" => Some((Resource::Member, Route::Create)),
+        _ => {
+            let (resource, raw) = match path.strip_prefix("/user/") {
+                Some(raw) => (Resource::User, Some(raw)),
+                None => (Resource::Member, path.strip_prefix("/member/")),
+            };
+            match raw {
+                Some(raw) if !raw.is_empty() && !raw.contains('/') => match method {
+                    "GET" => Some((resource, Route::Read(raw))),
+                    "PUT" => Some((resource, Route::Update(raw))),
+                    "DELETE" => Some((resource, Route::Delete(raw))),
+                    _ => None,
+                },
                 _ => None,
-            },
-            _ => None,
-        },
+            }
+        }
     };
-    let Some(route) = route else {
+    let Some((resource, route)) = route else {
         return Some(Response::empty(404));
     };
     if matches!(route, Route::Create | Route::Update(_))
@@ -62,13 +76,23 @@ pub(crate) fn answer(shared: &Shared, head: &RequestHead, body: &[u8]) -> Option
         ));
     }
 
-    let result = match route {
-        Route::Create => lock(&shared.users).create(body),
-        Route::Read(raw) => lock(&shared.users).read(&http::percent_decode(raw, false)),
-        Route::Update(raw) => lock(&shared.users).update(&http::percent_decode(raw, false), body),
-        Route::Delete(raw) => lock(&shared.users)
-            .delete(&http::percent_decode(raw, false))
-            .map(|()| Vec::new()),
+    let id = |raw: &str| http::percent_decode(raw, false).into_owned();
+    let result = {
+        let mut store = lock(&shared.store);
+        match (resource, &route) {
+            (Resource::User, Route::Create) => store.users.create(body),
+            (Resource::User, Route::Read(raw)) => store.users.read(&id(raw)),
+            (Resource::User, Route::Update(raw)) => store.users.update(&id(raw), body),
+            (Resource::User, Route::Delete(raw)) => {
+                store.delete_user(&id(raw)).map(|()| Vec::new())
+            }
+            (Resource::Member, Route::Create) => store.create_member(body),
+            (Resource::Member, Route::Read(raw)) => store.members.read(&id(raw)),
+            (Resource::Member, Route::Update(raw)) => store.members.update(&id(raw), body),
+            (Resource::Member, Route::Delete(raw)) => {
+                store.members.delete(&id(raw)).map(|()| Vec::new())
+            }
+        }
     };
     Some(match (result, route) {
         (Ok(_), Route::Delete(_)) => Response::empty(204),

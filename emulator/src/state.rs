@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::faults::FaultQueue;
-use crate::users::UserStore;
+use crate::store::Store;
 use rustls::ServerConfig;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
@@ -90,7 +90,8 @@ pub(crate) struct Shared {
     pub log_to_stderr: bool,
     pub log_capacity: usize,
     pub tls: Option<Arc<ServerConfig>>,
-    pub users: Mutex<UserStore>,
+    /// Users and members: one lock, so that a request's change is atomic.
+    pub store: Mutex<Store>,
     pub faults: Mutex<FaultQueue>,
     pub log: Mutex<VecDeque<LoggedRequest>>,
     pub requests: AtomicU64,
@@ -106,7 +107,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: Config, users: UserStore, tls: Option<Arc<ServerConfig>>) -> Self {
+    pub fn new(config: Config, store: Store, tls: Option<Arc<ServerConfig>>) -> Self {
         Shared {
             api_key: config.api_key,
             client_guid: config.client_guid,
@@ -116,7 +117,7 @@ impl Shared {
             log_to_stderr: config.log_to_stderr,
             log_capacity: config.log_capacity,
             tls,
-            users: Mutex::new(users),
+            store: Mutex::new(store),
             faults: Mutex::new(FaultQueue::default()),
             log: Mutex::new(VecDeque::new()),
             requests: AtomicU64::new(0),

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Conformance checks for an MX SSO API v2 user-resource server, written only from MX's public
-documentation (docs.mx.com/api-reference/sso/v2: accessing, errors, create/read/update user).
+"""Conformance checks for an MX SSO API v2 server (users and members), written only from MX's public
+documentation (docs.mx.com/api-reference/sso/v2: accessing, errors, create/read/update user,
+create member; read/update/delete member have no page, so those checks accept any 2xx).
 
     python3 emulator/tests/conformance.py BASE_URL API_KEY CLIENT_GUID
 
@@ -295,6 +296,111 @@ def invalid_documented_values_are_refused():
         assert answer is not None and 400 <= answer.status < 500, (body, answer and answer.status)
     user = send("GET", f"/user/{seg(ext)}" + query()).json()
     assert user["status"]["name"] == "ENABLED"
+
+
+# ---------------------------------------------------------------- members (create-member page, errors page)
+
+SECRET = "conformance-secret-" + uuid.uuid4().hex[:8]
+
+
+def create_member(ext_user, **fields):
+    body = {"external_user_guid": ext_user,
+            "credentials": [{"field_name": "userkey", "response": SECRET}], **fields}
+    return send("POST", "/member" + query(), body)
+
+
+@check
+def create_member_as_in_the_documented_example():
+    ext, user = create_user()
+    ext_member = "M-" + ext
+    answer = create_member(ext, external_member_guid=ext_member)
+    assert answer is not None and 200 <= answer.status < 300, answer and (answer.status, answer.body)
+    assert_json_content_type(answer)
+    member = answer.json()
+    for field in ["guid", "institution_guid", "user_guid", "name", "status",
+                  "external_member_guid"]:
+        assert field in member, (field, member)
+    assert member["guid"].startswith("MBR-"), member
+    assert member["user_guid"] == user.json()["guid"], member
+    assert member["external_member_guid"] == ext_member, member
+    assert member["status"] == {"status": 1, "name": "ENABLED", "message": ""}, member
+    assert SECRET.encode() not in answer.body, "credentials are not returned"
+
+
+@check
+def create_member_with_login_and_password_by_user_guid():
+    _, user = create_user()
+    body = {"user_guid": user.json()["guid"],
+            "credentials": [{"field_name": "login", "response": "l"},
+                            {"field_name": "password", "response": SECRET}]}
+    answer = send("POST", "/member" + query(), body)
+    assert answer is not None and 200 <= answer.status < 300, answer and (answer.status, answer.body)
+    assert SECRET.encode() not in answer.body
+
+
+@check
+def create_member_for_unknown_user_is_400_user_not_found():
+    ext = unique("nobody")
+    answer = create_member(ext)
+    assert answer is not None and answer.status == 400, answer and answer.status
+    assert answer.error() == f"User with guid {ext} not found.", answer.body
+
+
+@check
+def external_member_guid_starting_with_mbr_is_rejected():
+    ext, _ = create_user()
+    answer = create_member(ext, external_member_guid="MBR-" + uuid.uuid4().hex)
+    assert answer is not None and answer.status == 400, answer and answer.status
+    # The documented text is cut off after "guid" in every copy of the errors page.
+    assert answer.error().startswith("Invalid format for external member guid"), answer.body
+
+
+@check
+def post_member_without_json_content_type_is_404_without_body():
+    ext, _ = create_user()
+    answer = send("POST", "/member" + query(),
+                  {"external_user_guid": ext,
+                   "credentials": [{"field_name": "userkey", "response": "k"}]},
+                  content_type=None)
+    assert answer is not None and answer.status == 404, answer and answer.status
+    assert answer.body == b""
+
+
+@check
+def create_member_with_wrong_api_key_fails_with_no_return():
+    ext, _ = create_user()
+    answer = send("POST", "/member" + query(key="wrong-" + uuid.uuid4().hex),
+                  {"external_user_guid": ext,
+                   "credentials": [{"field_name": "userkey", "response": "k"}]})
+    assert answer is None, f"expected no answer, got {answer.status} {answer.body!r}"
+
+
+@check
+def unknown_member_is_500_member_not_found():
+    # Read member has no page (its path is inferred); the error text and its 500 are documented.
+    answer = send("GET", f"/member/{seg(unique('no-member'))}" + query())
+    assert answer is not None and answer.status == 500, answer and answer.status
+    assert answer.error() == "Member not found.", answer.body
+
+
+@check
+def member_read_update_delete_by_external_member_guid():
+    # Undocumented routes (the guide's workflow): any 2xx is accepted.
+    ext, _ = create_user()
+    ext_member = "M-" + ext + "/x y"
+    created = create_member(ext, external_member_guid=ext_member)
+    assert created is not None and 200 <= created.status < 300
+    path = f"/member/{seg(ext_member)}" + query()
+    read = send("GET", path)
+    assert read is not None and 200 <= read.status < 300, read and read.status
+    assert read.json()["guid"] == created.json()["guid"]
+    assert SECRET.encode() not in read.body
+    updated = send("PUT", path, {"credentials": [{"field_name": "userkey", "response": "new"}]})
+    assert updated is not None and 200 <= updated.status < 300, updated and updated.status
+    deleted = send("DELETE", path)
+    assert deleted is not None and 200 <= deleted.status < 300, deleted and deleted.status
+    gone = send("GET", path)
+    assert gone is not None and gone.status == 500 and gone.error() == "Member not found."
 
 
 def main():

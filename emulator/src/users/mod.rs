@@ -6,9 +6,10 @@ mod views;
 
 use crate::errors::{parse_object, string_field, MxError};
 use crate::ids::IdGenerator;
+pub(crate) use fields::not_found;
 use fields::{
-    not_found, patch_field, unknown_field, Patch, User, UserStatus, CREATE_FIELDS,
-    SEED_EXTRA_FIELDS, UPDATE_FIELDS,
+    patch_field, unknown_field, Patch, User, UserStatus, CREATE_FIELDS, SEED_EXTRA_FIELDS,
+    UPDATE_FIELDS,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -182,15 +183,28 @@ impl UserStore {
         serde_json::to_value(ReadView::new(user, &self.client_guid)).ok()
     }
 
-    /// `DELETE /user/{id}`.
-    pub fn delete(&mut self, id: &str) -> Result<(), MxError> {
+    /// `DELETE /user/{id}`; returns the MX guid of the user deleted (its members go too, see
+    /// `Store::delete_user`).
+    pub fn delete(&mut self, id: &str) -> Result<String, MxError> {
         let guid = self.find_guid(id).ok_or_else(|| not_found(id))?.to_string();
         if let Some(user) = self.by_guid.remove(&guid) {
             if let Some(ext) = user.external_user_guid {
                 self.guid_by_external.remove(&ext);
             }
         }
-        Ok(())
+        Ok(guid)
+    }
+
+    /// Whether a user has this MX guid (`user_guid` in a create-member body).
+    pub fn has_guid(&self, guid: &str) -> bool {
+        self.by_guid.contains_key(guid)
+    }
+
+    /// The MX guid of the user with this external user guid.
+    pub fn guid_of_external(&self, external_user_guid: &str) -> Option<&str> {
+        self.guid_by_external
+            .get(external_user_guid)
+            .map(String::as_str)
     }
 
     fn render(&self, guid: &str, shape: Shape) -> Vec<u8> {
