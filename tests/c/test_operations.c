@@ -188,6 +188,44 @@ static void test_events_and_stats(mx_client *c) {
   pthread_mutex_destroy(&r.lock);
 }
 
+#define CREDENTIAL "C-SECRET-RESPONSE-77"
+
+static void test_members(mx_client *c) {
+  char *out = NULL;
+  const char *create = "{\"external_user_guid\": \"c2-new\", \"external_member_guid\": \"M-c2\", "
+                       "\"credentials\": [{\"field_name\": \"userkey\", \"response\": \"" CREDENTIAL
+                       "\"}]}";
+  const char *update = "{\"credentials\": [{\"field_name\": \"login\", \"response\": \"" CREDENTIAL
+                       "\"}, {\"field_name\": \"password\", \"response\": \"" CREDENTIAL "\"}]}";
+  CHECK(mx_client_create_member(c, NULL, NULL, create, &out) == MX_OK, "member create: %s", out);
+  CHECK(out && strstr(out, "MBR-") && !strstr(out, CREDENTIAL), "member JSON: %s", out);
+  mx_string_free(out);
+  out = NULL;
+  expect(mx_client_read_member(c, NULL, NULL, "M-c2", &out), MX_OK, &out, "M-c2", "member read");
+  expect(mx_client_update_member(c, NULL, NULL, "M-c2", update, &out), MX_OK, &out, NULL,
+         "member update");
+  expect(mx_client_ensure_member(c, NULL, NULL, create, &out), MX_OK, &out, "\"created\":false",
+         "member ensure existing");
+  expect(mx_client_call(c, "member.delete", NULL, NULL, "M-c2", NULL, NULL, &out), MX_OK, &out,
+         NULL, "member delete");
+  expect(mx_client_read_member(c, NULL, NULL, "M-c2", &out), MX_ERR_HTTP, &out,
+         "Member not found.", "member read after delete");
+  expect(mx_ensure_member(NULL, NULL, create, &out), MX_OK, &out, "\"created\":true",
+         "one-shot member ensure");
+  expect(mx_delete_member(NULL, NULL, "M-c2", &out), MX_OK, &out, NULL, "one-shot delete");
+  expect(mx_client_update_member(c, NULL, NULL, NULL, update, &out), MX_ERR_INVALID_ARGUMENT,
+         &out, "member_guid is NULL", "NULL member_guid");
+  {
+    mx_status s = mx_client_update_member(c, NULL, NULL, "M-c2",
+                                           "{\"credentials\": [{\"field_name\": \"userkey\", "
+                                           "\"response\": 7}], \"x\": \"" CREDENTIAL "\"}",
+                                           &out);
+    CHECK(s == MX_ERR_VALIDATION && out && !strstr(out, CREDENTIAL), "bad update: %s", out);
+    mx_string_free(out);
+    out = NULL;
+  }
+}
+
 struct race {
   mx_client *client;
   int created;
@@ -241,6 +279,7 @@ int main(void) {
     test_lifecycle(c);
     test_refusals(c, bare);
     test_events_and_stats(c);
+    test_members(c);
     test_ensure_race(c);
   }
   mx_client_free(c);
