@@ -19,7 +19,9 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Percent-encodes everything but RFC 3986 unreserved characters, so that the result is one
 /// path segment or one query value whatever the input holds (`a/b` stays one segment).
 pub fn percent_encode(value: &str) -> String {
-    utf8_percent_encode(value, COMPONENT).to_string()
+    // Through `Cow` rather than `Display`: no formatting machinery on the per-call path, and no
+    // work beyond one copy for a value that needs no encoding.
+    std::borrow::Cow::from(utf8_percent_encode(value, COMPONENT)).into_owned()
 }
 
 /// Checks an API key, client guid or id: non-empty, at most [`MAX_ID_BYTES`], no control

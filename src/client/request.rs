@@ -133,12 +133,14 @@ impl Client {
     /// Runs one operation. On success, the operation's success text (design "Operations");
     /// every failure is an [`Error`] whose messages hold no secret.
     pub fn call(&self, op: Operation, call: &Call) -> Result<String, Error> {
-        let mut path = None;
+        let mut checked_id = None;
         let mut ctx = None;
-        let result = self.run(op, call, &mut path, &mut ctx);
+        let result = self.run(op, call, &mut checked_id, &mut ctx);
         let sent = ctx.as_ref().map_or(0, |ctx| ctx.attempts);
         if let Err(error) = &result {
             if sent == 0 {
+                let path =
+                    checked_id.map(|id| request_path(op.spec().resource.segment(), Some(id)));
                 self.emit_refused(Some(op), path, error);
             }
         }
@@ -188,7 +190,7 @@ impl Client {
         &'a self,
         op: Operation,
         call: &Call<'a>,
-        path: &mut Option<String>,
+        checked_id: &mut Option<&'a str>,
         ctx_out: &mut Option<Ctx<'a>>,
     ) -> Result<String, Error> {
         let spec = op.spec();
@@ -241,7 +243,8 @@ impl Client {
         check_id("client_guid", client_guid)?;
         if let Some(id) = call.id {
             check_path_id(id_name, id, spec.resource.id_kinds())?;
-            *path = Some(request_path(spec.resource.segment(), Some(id)));
+            // A refusal from here on reports the path the call would have used.
+            *checked_id = Some(id);
         }
         let checked = match (spec.body, call.body) {
             (Some(rules), Some(text)) => Some(rules.check(text, self.options.strict_fields)?),
