@@ -41,7 +41,11 @@ impl<S: Read> Input<S> {
     /// beyond [`MAX_HEAD`] in all). `Ok(0)` at EOF, or when [`MAX_HEAD`] bytes are already
     /// buffered.
     pub(super) fn fill_more(&mut self) -> io::Result<usize> {
-        if self.end == self.buf.len() {
+        if self.start == self.end {
+            // Nothing pending: read from the start, so that a whole request fits in one read.
+            self.start = 0;
+            self.end = 0;
+        } else if self.end == self.buf.len() {
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
