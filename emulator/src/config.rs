@@ -39,7 +39,7 @@ pub struct Config {
     /// Members present at start (added after the users): create-member bodies, each optionally
     /// with a fixed `guid` (`MBR-…`).
     pub seed_members: Vec<serde_json::Value>,
-    /// Print one line per user-resource request to standard error (API key redacted).
+    /// Print one line per API request to standard error (API key redacted).
     pub log_to_stderr: bool,
     /// Largest request body accepted (default [`DEFAULT_MAX_BODY_BYTES`]).
     pub max_body_bytes: usize,

@@ -39,7 +39,7 @@ pub(crate) fn log_request(
     });
 }
 
-/// One user-resource request: faults first, then MX's behaviour. Returns keep-alive.
+/// One API request: faults first, then MX's behaviour. Returns keep-alive.
 pub(crate) fn user_exchange<S: Transport>(
     shared: &Shared,
     stream: &mut S,

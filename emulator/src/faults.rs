@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::VecDeque;
 
-/// One way of misbehaving on the next user-resource request.
+/// One way of misbehaving on the next API request.
 ///
 /// The JSON form (control endpoint) is the same as serde's: `{"kind": "status", "status": 503}`.
 /// Faults that answer by themselves (`status`, `close`, `response`, `large_body`) leave the

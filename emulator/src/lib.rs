@@ -214,7 +214,7 @@ impl Emulator {
         self.push_fault_times(fault, 1);
     }
 
-    /// Queues a fault for the next `count` user-resource requests.
+    /// Queues a fault for the next `count` API requests.
     pub fn push_fault_times(&self, fault: Fault, count: u32) {
         lock(&self.shared.faults).push(fault, count);
     }
@@ -270,7 +270,7 @@ impl Emulator {
         self.shared.reset();
     }
 
-    /// The user-resource requests seen, oldest first (at most `Config::log_capacity`).
+    /// The API requests seen, oldest first (at most `Config::log_capacity`).
     pub fn request_log(&self) -> Vec<LoggedRequest> {
         lock(&self.shared.log).iter().cloned().collect()
     }

@@ -14,7 +14,7 @@ fn is_json_content_type(value: Option<&str>) -> bool {
     })
 }
 
-/// MX's behaviour for one user-resource request; `None` means "no answer at all".
+/// MX's behaviour for one API request; `None` means "no answer at all".
 ///
 /// Order of checks (README: "Inferences"): API key, then route and content type (404), then
 /// client (500), then the resource.
@@ -76,22 +76,30 @@ pub(crate) fn answer(shared: &Shared, head: &RequestHead, body: &[u8]) -> Option
         ));
     }
 
-    let id = |raw: &str| http::percent_decode(raw, false).into_owned();
     let result = {
         let mut store = lock(&shared.store);
         match (resource, &route) {
             (Resource::User, Route::Create) => store.users.create(body),
-            (Resource::User, Route::Read(raw)) => store.users.read(&id(raw)),
-            (Resource::User, Route::Update(raw)) => store.users.update(&id(raw), body),
-            (Resource::User, Route::Delete(raw)) => {
-                store.delete_user(&id(raw)).map(|()| Vec::new())
+            (Resource::User, Route::Read(raw)) => {
+                store.users.read(&http::percent_decode(raw, false))
             }
+            (Resource::User, Route::Update(raw)) => {
+                store.users.update(&http::percent_decode(raw, false), body)
+            }
+            (Resource::User, Route::Delete(raw)) => store
+                .delete_user(&http::percent_decode(raw, false))
+                .map(|()| Vec::new()),
             (Resource::Member, Route::Create) => store.create_member(body),
-            (Resource::Member, Route::Read(raw)) => store.members.read(&id(raw)),
-            (Resource::Member, Route::Update(raw)) => store.members.update(&id(raw), body),
-            (Resource::Member, Route::Delete(raw)) => {
-                store.members.delete(&id(raw)).map(|()| Vec::new())
+            (Resource::Member, Route::Read(raw)) => {
+                store.members.read(&http::percent_decode(raw, false))
             }
+            (Resource::Member, Route::Update(raw)) => store
+                .members
+                .update(&http::percent_decode(raw, false), body),
+            (Resource::Member, Route::Delete(raw)) => store
+                .members
+                .delete(&http::percent_decode(raw, false))
+                .map(|()| Vec::new()),
         }
     };
     Some(match (result, route) {

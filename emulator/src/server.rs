@@ -84,7 +84,7 @@ struct Connection {
     id: u64,
     tls: bool,
     tls_resumed: bool,
-    /// Counted in the stats once it carries its first user-resource request, so that control
+    /// Counted in the stats once it carries its first API request, so that control
     /// requests (another connection) never skew a test's connection count.
     counted: bool,
 }

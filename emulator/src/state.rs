@@ -13,14 +13,14 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Counters since start or the last reset. `requests`, `connections` and the TLS counts only
-/// cover user-resource requests (everything outside `/_emulator/`), so control calls never skew
+/// cover API requests (everything outside `/_emulator/`), so control calls never skew
 /// them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Stats {
     /// User-resource requests whose head was read (attempts: faults and bad keys included).
     pub requests: u64,
-    /// Connections that carried at least one user-resource request.
+    /// Connections that carried at least one API request.
     pub connections: u64,
     /// Completed TLS handshakes (full or resumed) on those connections.
     pub tls_handshakes: u64,
@@ -34,7 +34,7 @@ pub struct Stats {
     pub open_connections: u64,
 }
 
-/// How a user-resource request ended.
+/// How a API request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -53,7 +53,7 @@ pub enum Outcome {
     ClientGone,
 }
 
-/// One user-resource request as the emulator saw it. The API key never appears: the query shows
+/// One API request as the emulator saw it. The API key never appears: the query shows
 /// `k=***`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoggedRequest {
