@@ -2,59 +2,11 @@
 //! without the credential value, a lost create reply resolved by read-back, ensure's race, and
 //! no credential value in any error, event or emulator log line.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use mx_sso::{Client, Event, Options, Status};
-use mx_sso_emulator::{Config, Emulator};
-use serde_json::Value;
-
-const SECRET_KEY: &str = "MXSSO-SECRET-KEY-0123456789";
-/// A recognisable credential value: it may appear in no output.
-const SECRET_RESPONSE: &str = "CRED-SECRET-RESPONSE-42";
-
-fn emulator() -> Emulator {
-    Emulator::start(Config {
-        api_key: SECRET_KEY.into(),
-        ..Config::default()
-    })
-    .expect("emulator starts")
-}
-
-fn client_for(emu: &Emulator) -> Client {
-    Client::new(Options {
-        base_url: emu.base_url().to_string(),
-        api_key: Some(emu.api_key().to_string()),
-        client_guid: Some(emu.client_guid().to_string()),
-        timeout_ms: 10_000,
-        ..Options::default()
-    })
-    .expect("client")
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-fn record_events(client: &Client) -> Arc<Mutex<Vec<Event>>> {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let sink = events.clone();
-    client.set_event_handler(Some(Arc::new(move |event: &Event| {
-        let text = event.to_json();
-        assert!(
-            !text.contains(SECRET_KEY) && !text.contains(SECRET_RESPONSE),
-            "{text}"
-        );
-        sink.lock().unwrap().push(event.clone());
-    })));
-    events
-}
-
-fn requests(emu: &Emulator, method: &str, path: &str) -> usize {
-    emu.request_log()
-        .iter()
-        .filter(|r| r.method == method && r.path == path)
-        .count()
-}
+use common::{client_for, emulator, json, record_events, requests, SECRET_KEY, SECRET_RESPONSE};
+use mx_sso::Status;
+use mx_sso_emulator::Fault;
 
 fn member_body(user: &str, member: &str) -> String {
     format!(
@@ -67,7 +19,7 @@ fn member_body(user: &str, member: &str) -> String {
 fn a_member_lives_created_read_updated_ensured_and_deleted() {
     let emu = emulator();
     emu.add_user("m-user").unwrap();
-    let client = client_for(&emu);
+    let client = client_for(&emu, |_| {});
     let events = record_events(&client);
     let created = json(
         &client
@@ -116,7 +68,7 @@ fn a_member_lives_created_read_updated_ensured_and_deleted() {
 fn member_mistakes_are_named_without_the_credential_value() {
     let emu = emulator();
     emu.add_user("m-user").unwrap();
-    let client = client_for(&emu);
+    let client = client_for(&emu, |_| {});
     let before = emu.stats().requests;
     let bad = format!(
         r#"{{"external_user_guid": "m-user", "credentials": [{{"field_name": "login", "response": "{SECRET_RESPONSE}"}}]}}"#
@@ -146,13 +98,8 @@ fn member_mistakes_are_named_without_the_credential_value() {
 fn a_lost_reply_to_a_member_create_is_resolved_by_reading_it_back() {
     let emu = emulator();
     emu.add_user("m-user").unwrap();
-    let client = client_for(&emu);
-    emu.push_targeted_fault(
-        mx_sso_emulator::Fault::ProcessThenClose,
-        Some("POST"),
-        Some("/member"),
-        1,
-    );
+    let client = client_for(&emu, |_| {});
+    emu.push_targeted_fault(Fault::ProcessThenClose, Some("POST"), Some("/member"), 1);
     let body = json(
         &client
             .create_member(&member_body("m-user", "M-lost"))
@@ -167,7 +114,7 @@ fn a_lost_reply_to_a_member_create_is_resolved_by_reading_it_back() {
 fn eight_threads_ensuring_one_new_member_create_it_once() {
     let emu = emulator();
     emu.add_user("m-user").unwrap();
-    let client = client_for(&emu);
+    let client = client_for(&emu, |_| {});
     let created: Vec<bool> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
             .map(|_| {

@@ -2,50 +2,11 @@
 //! an in-process emulator: the lifecycle, ensure and its race, delete after an unknown outcome,
 //! events and counters, and the API key kept out of every output.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use mx_sso::{Call, CallOptions, Client, Error, Event, Operation, Options, Status};
-use mx_sso_emulator::{Config, Emulator, Fault};
-use serde_json::Value;
-
-/// A recognisable key: the emulator accepts it, and no output may ever contain it.
-const SECRET_KEY: &str = "MXSSO-SECRET-KEY-0123456789";
-
-fn emulator() -> Emulator {
-    Emulator::start(Config {
-        api_key: SECRET_KEY.into(),
-        ..Config::default()
-    })
-    .expect("emulator starts")
-}
-
-fn client_for(emu: &Emulator, tweak: impl FnOnce(&mut Options)) -> Client {
-    let mut options = Options {
-        base_url: emu.base_url().to_string(),
-        api_key: Some(emu.api_key().to_string()),
-        client_guid: Some(emu.client_guid().to_string()),
-        timeout_ms: 10_000,
-        ..Options::default()
-    };
-    tweak(&mut options);
-    Client::new(options).expect("client")
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// Records every event of a client, and checks that none holds the key.
-fn record_events(client: &Client) -> Arc<Mutex<Vec<Event>>> {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let sink = events.clone();
-    client.set_event_handler(Some(Arc::new(move |event: &Event| {
-        let text = event.to_json();
-        assert!(!text.contains(SECRET_KEY), "key in an event: {text}");
-        sink.lock().unwrap().push(event.clone());
-    })));
-    events
-}
+use common::{client_for, emulator, json, record_events, SECRET_KEY};
+use mx_sso::{Call, CallOptions, Error, Operation, Status};
+use mx_sso_emulator::Fault;
 
 fn assert_no_key(err: &Error) {
     for text in [err.to_string(), format!("{err:?}"), err.to_json()] {

@@ -2,56 +2,11 @@
 //! answering" fault: a create is resolved by reading it back, never re-sent blindly; a delete
 //! whose first attempt did the work ends in `{}`.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use mx_sso::{Call, CallOptions, Client, Event, Operation, Options, Status};
-use mx_sso_emulator::{Config, Emulator, Fault};
-use serde_json::Value;
-
-const SECRET_KEY: &str = "MXSSO-SECRET-KEY-0123456789";
-
-fn emulator() -> Emulator {
-    Emulator::start(Config {
-        api_key: SECRET_KEY.into(),
-        ..Config::default()
-    })
-    .expect("emulator starts")
-}
-
-fn client_for(emu: &Emulator, tweak: impl FnOnce(&mut Options)) -> Client {
-    let mut options = Options {
-        base_url: emu.base_url().to_string(),
-        api_key: Some(emu.api_key().to_string()),
-        client_guid: Some(emu.client_guid().to_string()),
-        timeout_ms: 10_000,
-        ..Options::default()
-    };
-    tweak(&mut options);
-    Client::new(options).expect("client")
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// Every event text of a client, each checked for the secrets as it arrives.
-fn record_events(client: &Client) -> Arc<Mutex<Vec<Event>>> {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let sink = events.clone();
-    client.set_event_handler(Some(Arc::new(move |event: &Event| {
-        let text = event.to_json();
-        assert!(!text.contains(SECRET_KEY), "{text}");
-        sink.lock().unwrap().push(event.clone());
-    })));
-    events
-}
-
-fn requests(emu: &Emulator, method: &str, path: &str) -> usize {
-    emu.request_log()
-        .iter()
-        .filter(|r| r.method == method && r.path == path)
-        .count()
-}
+use common::{client_for, emulator, json, record_events, requests, SECRET_KEY};
+use mx_sso::{Call, CallOptions, Operation, Status};
+use mx_sso_emulator::Fault;
 
 #[test]
 fn a_lost_reply_to_a_create_is_resolved_by_reading_it_back() {
