@@ -95,11 +95,12 @@ fn guid<'v>(name: &str, value: &'v Value) -> Result<&'v str, Error> {
 pub(crate) fn string_ref<'v>(name: &str, value: &'v Value) -> Result<&'v str, Error> {
     match value {
         Value::String(s) => Ok(s),
-        other => Err(Error::Validation(format!(
-            "{name} must be a string, got {}",
-            json_kind(other)
-        ))),
+        other => Err(not_a_string(name, other)),
     }
+}
+
+fn not_a_string(name: &str, value: &Value) -> Error {
+    Error::Validation(format!("{name} must be a string, got {}", json_kind(value)))
 }
 
 /// How a rejected value is shown: a string quoted printably, anything else by its kind.
@@ -113,7 +114,7 @@ fn shown(value: &Value) -> String {
 pub(crate) fn string_field(field: &str, value: Value) -> Result<String, Error> {
     match value {
         Value::String(s) => Ok(s),
-        other => string_ref(field, &other).map(|_| String::new()),
+        other => Err(not_a_string(field, &other)),
     }
 }
 

@@ -73,16 +73,6 @@ impl Rules {
             Rules::UpdateMember => member::check_update(text, strict_fields),
         }
     }
-
-    /// The documented field names, for messages and bindings.
-    pub fn field_names(self) -> Vec<&'static str> {
-        match self {
-            Rules::UpdateUser => FIELDS.to_vec(),
-            Rules::CreateUser => user::CREATE_FIELDS.iter().map(|f| f.name).collect(),
-            Rules::CreateMember => member::CREATE_FIELDS.iter().map(|f| f.name).collect(),
-            Rules::UpdateMember => member::UPDATE_FIELDS.iter().map(|f| f.name).collect(),
-        }
-    }
 }
 
 /// Checks the size, parses the object and refuses repeated keys. Fields named in `known` are
@@ -181,8 +171,9 @@ impl<'de> Visitor<'de> for RawBodySeed<'_> {
     }
 }
 
-/// Checks every documented field of `raw` against `rules_fields`, refuses undocumented ones in
-/// strict mode, and returns the body text to send (the caller's own, byte for byte).
+/// Checks every documented field of `raw` against `rules_fields` and refuses undocumented ones in
+/// strict mode (`extra_message` may word that refusal for a particular name). `raw` must have
+/// been parsed with the names of `rules_fields` as its known fields.
 pub(crate) fn check_fields(
     raw: &RawBody,
     rules_fields: &[fields::Field],
@@ -192,11 +183,9 @@ pub(crate) fn check_fields(
     for (name, field) in &raw.0 {
         match field {
             RawField::Known(value) => {
-                let rule = rules_fields
-                    .iter()
-                    .find(|f| f.name == name)
-                    .expect("known fields come from the rules");
-                fields::check(rule, value)?;
+                if let Some(rule) = rules_fields.iter().find(|f| f.name == name) {
+                    fields::check(rule, value)?;
+                }
             }
             RawField::Unknown(_) if strict_fields => {
                 if let Some(e) = extra_message(name) {
