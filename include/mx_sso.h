@@ -36,10 +36,10 @@
 
 /** Version of this header; compare with mx_version_number() at start-up. */
 #define MX_SSO_VERSION_MAJOR 0
-#define MX_SSO_VERSION_MINOR 1
+#define MX_SSO_VERSION_MINOR 2
 #define MX_SSO_VERSION_PATCH 0
-#define MX_SSO_VERSION_NUMBER (0 * 1000000 + 1 * 1000 + 0)
-#define MX_SSO_VERSION_STRING "0.1.0"
+#define MX_SSO_VERSION_NUMBER (0 * 1000000 + 2 * 1000 + 0)
+#define MX_SSO_VERSION_STRING "0.2.0"
 
 
 /**
@@ -205,7 +205,7 @@ void mx_string_free(char *s);
 const char *mx_status_str(int status);
 
 /**
- * The library's version, such as "0.1.0". Static text: never free it. Compare
+ * The library's version, such as "0.2.0". Static text: never free it. Compare
  * `mx_version_number()` with `MX_SSO_VERSION_NUMBER` at start-up to catch a header/library
  * mismatch.
  */

@@ -100,7 +100,7 @@ func UpdateUserJSON(apiKey, clientGUID, userGUID string, body []byte) ([]byte, e
 	return defaultClient.updateUser(apiKey, clientGUID, userGUID, body)
 }
 
-// LibraryVersion returns the version of the linked mx-sso library, such as "0.1.0".
+// LibraryVersion returns the version of the linked mx-sso library, such as "0.2.0".
 func LibraryVersion() string {
 	return libraryVersion()
 }

@@ -228,7 +228,7 @@ pub extern "C" fn mx_status_str(status: c_int) -> *const c_char {
     )
 }
 
-/// The library's version, such as "0.1.0". Static text: never free it. Compare
+/// The library's version, such as "0.2.0". Static text: never free it. Compare
 /// `mx_version_number()` with `MX_SSO_VERSION_NUMBER` at start-up to catch a header/library
 /// mismatch.
 #[no_mangle]

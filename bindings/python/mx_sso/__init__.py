@@ -33,7 +33,7 @@ from ._version import __version__
 
 
 def library_version() -> str:
-    """The version of the loaded mx-sso C library, such as ``"0.1.0"``."""
+    """The version of the loaded mx-sso C library, such as ``"0.2.0"``."""
     version: bytes = _LIB.mx_version()
     return version.decode("ascii")
 
