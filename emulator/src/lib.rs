@@ -275,6 +275,13 @@ impl Emulator {
         lock(&self.shared.log).iter().cloned().collect()
     }
 
+    /// Why recent TLS handshakes failed, oldest first (the last 64), in rustls's words: a
+    /// client that refuses the certificate and says so shows as `received fatal alert:
+    /// UnknownCa`; one that just closes, as an unexpected end of file.
+    pub fn tls_failures(&self) -> Vec<String> {
+        lock(&self.shared.tls_failures).iter().cloned().collect()
+    }
+
     /// Empties the request log.
     pub fn clear_log(&self) {
         lock(&self.shared.log).clear();

@@ -70,8 +70,9 @@ fn serve_tcp(shared: &Shared, tcp: TcpStream, id: u64) {
     match &shared.tls {
         None => serve(shared, tcp, Connection::new(id, false)),
         Some(config) => {
-            let Ok(stream) = tls::accept(config, tcp) else {
-                return;
+            let stream = match tls::accept(config, tcp) {
+                Ok(stream) => stream,
+                Err(e) => return shared.record_tls_failure(e.to_string()),
             };
             let resumed = stream.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
             serve(shared, stream, Connection::new(id, resumed).with_tls())

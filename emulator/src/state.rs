@@ -94,6 +94,8 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub faults: Mutex<FaultQueue>,
     pub log: Mutex<VecDeque<LoggedRequest>>,
+    /// Why recent TLS handshakes failed (the last [`TLS_FAILURES_KEPT`]), oldest first.
+    pub tls_failures: Mutex<VecDeque<String>>,
     pub requests: AtomicU64,
     pub connections: AtomicU64,
     pub tls_handshakes: AtomicU64,
@@ -105,6 +107,9 @@ pub(crate) struct Shared {
     pub open_changed: Condvar,
     pub next_connection_id: AtomicU64,
 }
+
+/// How many TLS handshake failures are kept (see `Emulator::tls_failures`).
+pub const TLS_FAILURES_KEPT: usize = 64;
 
 impl Shared {
     pub fn new(config: Config, store: Store, tls: Option<Arc<ServerConfig>>) -> Self {
@@ -120,6 +125,7 @@ impl Shared {
             store: Mutex::new(store),
             faults: Mutex::new(FaultQueue::default()),
             log: Mutex::new(VecDeque::new()),
+            tls_failures: Mutex::new(VecDeque::new()),
             requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             tls_handshakes: AtomicU64::new(0),
@@ -160,6 +166,16 @@ impl Shared {
         self.reset_counters();
         lock(&self.faults).clear();
         lock(&self.log).clear();
+        lock(&self.tls_failures).clear();
+    }
+
+    /// Notes why a TLS handshake failed, keeping the last [`TLS_FAILURES_KEPT`].
+    pub fn record_tls_failure(&self, why: String) {
+        let mut failures = lock(&self.tls_failures);
+        if failures.len() >= TLS_FAILURES_KEPT {
+            failures.pop_front();
+        }
+        failures.push_back(why);
     }
 
     pub fn record(&self, entry: LoggedRequest) {
