@@ -10,7 +10,7 @@ export MX_SSO_LIB          := $(TARGET_DIR)/libmx_sso.so
 export MX_SSO_LIB_DIR      := $(LIB_DIR)
 WITH_EMULATOR := $(CURDIR)/scripts/with-emulator
 
-.PHONY: all build header demo test lint test-rust test-c test-python test-go bench clean
+.PHONY: all build header demo test lint test-rust test-proxy test-c test-python test-go bench clean
 
 all: build
 
@@ -28,7 +28,7 @@ demo: build
 	@$(CURDIR)/scripts/demo
 
 ## Every suite, against the emulator.
-test: build lint test-rust test-c test-python test-go test-install
+test: build lint test-rust test-proxy test-c test-python test-go test-install
 	@echo "all suites passed"
 
 lint:
@@ -37,6 +37,11 @@ lint:
 
 test-rust: build
 	$(CARGO) test --release --workspace --locked
+
+## Through a real HTTP CONNECT proxy (tinyproxy, which .ci/run installs): tests/proxy.rs.
+test-proxy: build
+	@command -v tinyproxy >/dev/null || { echo "test-proxy needs tinyproxy: apt-get install tinyproxy" >&2; exit 1; }
+	$(CARGO) test --release --locked --test proxy -- --ignored
 
 test-c: build
 	$(MAKE) -C tests/c test

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::url::check_id;
+use crate::url::{check_id, split_host_port};
 
 /// MX's production host for the SSO API v2.
 pub const DEFAULT_BASE_URL: &str = "https://api2.moneydesktop.com";
@@ -229,6 +229,8 @@ pub struct BaseUrl {
     /// The URL without a trailing slash; paths are appended to it.
     pub prefix: String,
     pub https: bool,
+    /// The host, bare (an IPv6 address without brackets).
+    pub host: String,
 }
 
 impl BaseUrl {
@@ -255,7 +257,7 @@ impl BaseUrl {
         if authority.contains('@') {
             return bad("contains credentials");
         }
-        let host = host_of(authority);
+        let host = split_host_port(authority).map_or("", |(host, _)| host);
         if host.is_empty() {
             return bad("has no host");
         }
@@ -271,16 +273,9 @@ impl BaseUrl {
         Ok(BaseUrl {
             prefix: url.trim_end_matches('/').to_string(),
             https,
+            host: host.to_string(),
         })
     }
-}
-
-/// The host part of `host[:port]`, `[v6]:port` or `[v6]`.
-fn host_of(authority: &str) -> &str {
-    if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or("");
-    }
-    authority.split(':').next().unwrap_or("")
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -24,6 +24,27 @@ pub fn percent_encode(value: &str) -> String {
     std::borrow::Cow::from(utf8_percent_encode(value, COMPONENT)).into_owned()
 }
 
+/// `host`, `host:port`, `[v6]` or `[v6]:port` as the bare host and the port's text, if any; an
+/// error says what is wrong.
+pub(crate) fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), &'static str> {
+    let Some(rest) = authority.strip_prefix('[') else {
+        return Ok(match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        });
+    };
+    let (host, after) = rest
+        .split_once(']')
+        .ok_or("its IPv6 address has no closing ']'")?;
+    match after {
+        "" => Ok((host, None)),
+        _ => after
+            .strip_prefix(':')
+            .map(|port| (host, Some(port)))
+            .ok_or("text follows its IPv6 address"),
+    }
+}
+
 /// Checks an API key, client guid or id: non-empty, at most [`MAX_ID_BYTES`], no control
 /// characters. `name` is the parameter's name as the caller knows it. The value itself never
 /// appears in the message (it may be the API key).

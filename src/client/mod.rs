@@ -47,10 +47,12 @@ impl Client {
     pub fn new(options: Options) -> Result<Client, Error> {
         let base = options.check()?;
         let proxy = crate::proxy::proxy(options.proxy.as_deref(), &base)?;
-        let tls = crate::http::tls::tls_config(base.https, options.ca_file.as_deref())?;
+        let https_proxy = proxy.as_ref().is_some_and(|p| p.is_https());
+        let tls =
+            crate::http::tls::client_config(base.https || https_proxy, options.ca_file.as_deref())?;
         Ok(Client {
-            agent: agent(&options, proxy.clone(), tls.clone(), true),
-            fresh_agent: agent(&options, proxy, tls, false),
+            agent: agent(&options, proxy.as_ref(), tls.clone(), true),
+            fresh_agent: agent(&options, proxy.as_ref(), tls, false),
             base,
             options,
             events: events::EventSink::default(),

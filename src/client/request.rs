@@ -514,7 +514,9 @@ impl Client {
                         AttemptError::Connect(_) | AttemptError::ConnectTimeout => {
                             Attempted::ConnectFailed
                         }
-                        AttemptError::Tls(_) => Attempted::TlsRefused,
+                        AttemptError::Tls(_) => Attempted::Refused,
+                        AttemptError::Proxy(proxy) if proxy.is_refusal() => Attempted::Refused,
+                        AttemptError::Proxy(_) => Attempted::ConnectFailed,
                         AttemptError::ClosedWithoutAnswer(_) => Attempted::Closed {
                             pooled: !trace.connect_started,
                         },

@@ -5,12 +5,10 @@
 use std::time::Duration;
 
 use super::attempt::{rustls_error, Answer, AttemptError};
+use super::quote::{body_text, foreign};
 use crate::error::Error;
 use crate::options::Options;
 use crate::redact::Secrets;
-
-/// Longest piece of foreign text (a body, a header, ureq's error text) quoted in a message.
-const MAX_QUOTED_BYTES: usize = 200;
 
 /// Why MX closes a connection without answering (from MX's "API requirements" page).
 const NO_ANSWER_HINT: &str = "MX closes the connection without an answer when the API key is \
@@ -31,21 +29,26 @@ pub(crate) fn success_body(
     }
     let not_json = |why: String| Error::Response {
         status,
-        message: format!("MX answered HTTP {status} but {why}"),
+        message: format!(
+            "MX answered HTTP {status} but {why}; an answer that is not JSON may come from a \
+             proxy or gateway between this host and MX"
+        ),
         attempts,
     };
+    let quoted = || body_text(&answer.body, answer.content_type.as_deref(), secrets);
     if let Some(ct) = &answer.content_type {
         if !is_json_content_type(ct) {
             return Err(not_json(format!(
-                "with Content-Type {:?}, not application/json",
-                foreign(ct.as_bytes(), secrets)
+                "with Content-Type {:?}, not application/json: {:?}",
+                foreign(ct.as_bytes(), secrets),
+                quoted()
             )));
         }
     }
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body) {
         return Err(not_json(format!(
             "the body is not JSON ({e}); it starts with {:?}",
-            foreign(&answer.body, secrets)
+            quoted()
         )));
     }
     String::from_utf8(answer.body).map_err(|_| not_json("the body is not UTF-8".into()))
@@ -61,22 +64,10 @@ fn is_json_content_type(value: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
-/// Text from outside this crate (a body, a header, ureq's error text) made fit for a message:
-/// lossily decoded, the key masked, then cut to [`MAX_QUOTED_BYTES`]. Masking comes first so
-/// that a key straddling the cut cannot leave a prefix of itself behind.
-pub(crate) fn foreign(bytes: &[u8], secrets: &Secrets) -> String {
-    let mut text = secrets.mask(&String::from_utf8_lossy(bytes));
-    if text.len() > MAX_QUOTED_BYTES {
-        let mut end = MAX_QUOTED_BYTES;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
-    text
-}
-
-/// A non-2xx answer as an error, with MX's `error` text when the body has one.
+/// A non-2xx answer as an error, with MX's `error` text when the body has one. A body that is
+/// not MX's `{"error": …}` object is quoted, and the message says it may come from something
+/// between this host and MX (a proxy, a TLS-inspecting gateway, a load balancer): those answer
+/// 502 and 404 too, and sending the operator to MX for them would be wrong.
 pub(crate) fn http_error(answer: &Answer, attempts: u32, secrets: &Secrets) -> Error {
     let status = answer.status;
     let mx_error = serde_json::from_slice::<serde_json::Value>(&answer.body)
@@ -86,14 +77,33 @@ pub(crate) fn http_error(answer: &Answer, attempts: u32, secrets: &Secrets) -> E
                 .and_then(|e| e.as_str())
                 .map(|t| secrets.mask(t))
         });
+    let empty = answer.body.iter().all(u8::is_ascii_whitespace);
+    let tries = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
+    if mx_error.is_none() && !empty {
+        return Error::Http {
+            status,
+            message: format!(
+                "the server answered HTTP {status} with a body that is not MX's error object \
+                 ({}): {:?}; the answer may come from a proxy, a TLS-inspecting gateway or a \
+                 load balancer between this host and MX rather than from MX{tries}",
+                who_answered(answer, secrets),
+                body_text(&answer.body, answer.content_type.as_deref(), secrets)
+            ),
+            mx_error,
+            attempts,
+        };
+    }
     let detail = match (&mx_error, status) {
         (Some(text), _) => format!(": {text}"),
         (None, 404) => " with no body: MX answers so for a wrong URL path (check base_url) or \
                         a request without Content-Type: application/json"
             .to_string(),
         (None, 502) => " with no body: the MX API is down; contact MX".to_string(),
-        (None, _) if answer.body.is_empty() => " with no body".to_string(),
-        (None, _) => format!(": {:?}", foreign(&answer.body, secrets)),
+        (None, _) => " with no body".to_string(),
     };
     let hint = match (status, mx_error.as_deref()) {
         (500, Some(t)) if t.contains("Client must be associated") => {
@@ -102,16 +112,28 @@ pub(crate) fn http_error(answer: &Answer, attempts: u32, secrets: &Secrets) -> E
         (503, _) => " (MX is under maintenance; try again later)",
         _ => "",
     };
-    let tries = if attempts > 1 {
-        format!(" (after {attempts} attempts)")
-    } else {
-        String::new()
-    };
     Error::Http {
         status,
         message: format!("MX answered HTTP {status}{detail}{hint}{tries}"),
         mx_error,
         attempts,
+    }
+}
+
+/// `Content-Type text/html, Server "tinyproxy/1.11.1"`: what the answer says of itself.
+fn who_answered(answer: &Answer, secrets: &Secrets) -> String {
+    let content_type = answer
+        .content_type
+        .as_deref()
+        .map_or("no Content-Type".to_string(), |ct| {
+            format!("Content-Type {}", foreign(ct.as_bytes(), secrets))
+        });
+    match &answer.server {
+        Some(server) => format!(
+            "{content_type}, Server {:?}",
+            foreign(server.as_bytes(), secrets)
+        ),
+        None => content_type,
     }
 }
 
@@ -196,6 +218,17 @@ pub(crate) fn attempt_error(
     match e {
         AttemptError::ConnectTimeout => connect_timeout_error(attempts, options, remaining),
         AttemptError::Tls(e) => tls_error(&e, attempts, secrets),
+        AttemptError::Proxy(proxy) => {
+            let message = format!(
+                "{} ({attempts} attempt(s))",
+                secrets.mask(&proxy.to_string())
+            );
+            if proxy.timed_out() {
+                Error::Timeout { message, attempts }
+            } else {
+                Error::Transport { message, attempts }
+            }
+        }
         AttemptError::Connect(e) => Error::Transport {
             message: format!(
                 "could not connect after {attempts} attempt(s): {}",
@@ -251,6 +284,7 @@ pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Resu
     let answer = Answer {
         status,
         content_type: content_type.map(str::to_string),
+        server: None,
         retry_after: None,
         body: body.to_vec(),
     };
@@ -264,21 +298,6 @@ pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoted_text_is_masked_before_it_is_cut() {
-        // A key straddling the cut must not leave its first bytes behind.
-        let key = "MXSSO-SECRET-KEY-0123456789";
-        let secrets = Secrets::new(key, Vec::new());
-        for start in 170..=200 {
-            let body = format!("{}{key}{}", "x".repeat(start), "y".repeat(50));
-            let quoted = foreign(body.as_bytes(), &secrets);
-            assert!(quoted.len() <= MAX_QUOTED_BYTES);
-            assert!(!quoted.contains("MXSSO-SECRET"), "start {start}: {quoted}");
-        }
-        let multibyte = "é".repeat(150);
-        assert!(foreign(multibyte.as_bytes(), &secrets).len() <= MAX_QUOTED_BYTES);
-    }
 
     #[test]
     fn json_content_types() {

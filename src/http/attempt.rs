@@ -8,8 +8,10 @@ use ureq::Agent;
 
 use super::resolver::FastResolver;
 use super::tracking::{self, TrackingConnector};
+use super::tunnel::{into_proxy_error, ProxyError};
 use crate::operation::Method;
 use crate::options::Options;
+use crate::proxy::Proxy;
 use crate::retry::{is_retryable_status, parse_retry_after};
 
 /// Largest error body read from a non-2xx answer; MX's are a one-line JSON object.
@@ -24,8 +26,8 @@ const MAX_BODY_PREALLOC: u64 = 64 * 1024;
 /// not on the next idle one (which may be just as stale).
 pub(crate) fn agent(
     options: &Options,
-    proxy: Option<ureq::Proxy>,
-    tls: ureq::tls::TlsConfig,
+    proxy: Option<&Proxy>,
+    tls: std::sync::Arc<rustls::ClientConfig>,
     pooled: bool,
 ) -> Agent {
     let config = Agent::config_builder()
@@ -35,8 +37,7 @@ pub(crate) fn agent(
         .max_redirects_will_error(false)
         .user_agent(options.user_agent.as_str())
         .accept("application/json")
-        .proxy(proxy)
-        .tls_config(tls)
+        .proxy(proxy.map(|p| p.setting.clone()))
         .max_idle_connections(if pooled { 64 } else { 0 })
         .max_idle_connections_per_host(if pooled { 32 } else { 0 })
         .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
@@ -44,7 +45,7 @@ pub(crate) fn agent(
         .build();
     Agent::with_parts(
         config,
-        TrackingConnector::default(),
+        TrackingConnector::new(proxy.map(|p| p.tunnel(&options.user_agent)), tls),
         FastResolver::default(),
     )
 }
@@ -68,6 +69,8 @@ fn configure<B>(
 pub(crate) struct Answer {
     pub status: u16,
     pub content_type: Option<String>,
+    /// The `Server` header of a non-2xx answer: it may name a proxy or gateway in between.
+    pub server: Option<String>,
     pub retry_after: Option<Duration>,
     pub body: Vec<u8>,
 }
@@ -81,6 +84,8 @@ pub(crate) enum AttemptError {
     ConnectTimeout,
     /// The TLS handshake was refused (certificate, protocol): retrying cannot change that.
     Tls(ureq::Error),
+    /// The proxy could not be reached, or opened no tunnel: nothing reached the server.
+    Proxy(Box<ProxyError>),
     /// The connection closed (or reset) after the request went out and before any answer.
     ClosedWithoutAnswer(ureq::Error),
     /// The answer's body went over the size limit.
@@ -122,6 +127,11 @@ pub(crate) fn attempt(
             .map(str::to_string)
     };
     let content_type = header("content-type");
+    let server = if (200..300).contains(&status) {
+        None
+    } else {
+        header("server")
+    };
     // Only an answer that will be retried has a use for Retry-After.
     let retry_after = if is_retryable_status(status) {
         header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()))
@@ -155,6 +165,7 @@ pub(crate) fn attempt(
     Ok(Answer {
         status,
         content_type,
+        server,
         retry_after,
         body,
     })
@@ -162,6 +173,10 @@ pub(crate) fn attempt(
 
 /// Sorts an error of ureq's that came before any answer was read.
 fn classify_request_error(e: ureq::Error) -> AttemptError {
+    let e = match into_proxy_error(e) {
+        Ok(proxy) => return AttemptError::Proxy(proxy),
+        Err(other) => other,
+    };
     if tracking::finish_attempt().connect_failed {
         // A rustls error after the handshake (on a connection in use) is not a refusal: it
         // falls through to the other kinds below.

@@ -19,6 +19,7 @@ use std::os::fd::AsRawFd;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use ureq::unversioned::transport::time::{Duration as UreqDuration, Instant as UreqInstant};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,
     Transport,
@@ -65,6 +66,19 @@ impl<In: Transport> Connector<In> for LeanTcpConnector {
         (details.register_shutdown)(Arc::downgrade(&transport.stream) as Weak<dyn ShutdownHandle>)?;
         Ok(Some(Either::B(transport)))
     }
+}
+
+/// What is left of the connect deadline of `details` now: the later steps of a connection (the
+/// proxy's answer, the TLS handshake) share the one deadline with the TCP connect.
+pub(crate) fn time_left(details: &ConnectionDetails) -> NextTimeout {
+    let mut timeout = details.timeout;
+    if let (UreqDuration::Exact(limit), UreqInstant::Exact(now), UreqInstant::Exact(start)) =
+        (timeout.after, (details.current_time)(), details.now)
+    {
+        timeout.after =
+            UreqDuration::Exact(limit.saturating_sub(now.saturating_duration_since(start)));
+    }
+    timeout
 }
 
 /// Tries each resolved address in turn within one connect deadline shared by all of them; an
@@ -172,6 +186,28 @@ impl LeanTcpTransport {
         let result = (&*self.stream).write_all(&self.pending_output);
         self.pending_output.clear();
         result.map_err(|e| io_error(e, timeout))
+    }
+}
+
+/// Output still held when the connection is dropped is sent, best effort, without waiting.
+/// Nothing reads after a failed TLS handshake, so the alert rustls wrote to say why (`unknown
+/// ca`, `bad certificate`) would otherwise never leave, and the server would see only a closed
+/// connection. What else can be held here is never a request a server could process: a
+/// request's last bytes are always sent by the read of its answer.
+impl Drop for LeanTcpTransport {
+    fn drop(&mut self) {
+        if self.pending_output.is_empty() {
+            return;
+        }
+        // SAFETY: a valid socket descriptor owned by `stream`, and a buffer of that length.
+        unsafe {
+            libc::send(
+                self.stream.as_raw_fd(),
+                self.pending_output.as_ptr().cast(),
+                self.pending_output.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            );
+        }
     }
 }
 

@@ -5,11 +5,13 @@
 
 use std::cell::Cell;
 
-use ureq::unversioned::transport::{
-    ConnectProxyConnector, ConnectionDetails, Connector, RustlsConnector, Transport,
-};
+use std::sync::Arc;
+
+use ureq::unversioned::transport::{ConnectionDetails, Connector, Transport};
 
 use super::tcp::LeanTcpConnector;
+use super::tls_stream::TlsConnector;
+use super::tunnel::{TunnelConnector, TunnelSettings};
 
 /// What happened to connection set-up (name resolution included) during one attempt on this
 /// thread.
@@ -49,13 +51,15 @@ pub fn finish_attempt() -> AttemptTrace {
     TRACE.with(Cell::get)
 }
 
-/// The connector chain: an HTTP CONNECT proxy when configured, the lean TCP transport
-/// ([`super::tcp`]), then rustls for `https`; each new connection is recorded for the retry
-/// logic. (SOCKS proxies are not compiled in; ureq's default chain would only warn about them.)
+/// The connector chain: the tunnel through an HTTP CONNECT proxy when the client has one
+/// ([`super::tunnel`]), else the lean TCP transport ([`super::tcp`]); then TLS for `https`
+/// ([`super::tls_stream`]).
+/// Each new connection is recorded for the retry logic. (SOCKS proxies are not compiled in;
+/// ureq's default chain would only warn about them.)
 type Chain = ureq::unversioned::transport::ChainedConnector<
     (),
-    ureq::unversioned::transport::ChainedConnector<(), ConnectProxyConnector, LeanTcpConnector>,
-    RustlsConnector,
+    ureq::unversioned::transport::ChainedConnector<(), TunnelConnector, LeanTcpConnector>,
+    TlsConnector,
 >;
 
 #[derive(Debug)]
@@ -63,12 +67,13 @@ pub struct TrackingConnector {
     inner: Chain,
 }
 
-impl Default for TrackingConnector {
-    fn default() -> Self {
+impl TrackingConnector {
+    /// The chain of a client; `proxy`: its proxy, if it has one.
+    pub(crate) fn new(proxy: Option<TunnelSettings>, tls: Arc<rustls::ClientConfig>) -> Self {
         TrackingConnector {
-            inner: ConnectProxyConnector::default()
+            inner: TunnelConnector::new(proxy, tls.clone())
                 .chain(LeanTcpConnector)
-                .chain(RustlsConnector::default()),
+                .chain(TlsConnector::new(tls)),
         }
     }
 }

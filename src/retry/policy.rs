@@ -16,8 +16,10 @@ pub(crate) enum Attempted {
     },
     /// Resolving, connecting or the proxy tunnel failed (or timed out): nothing was sent.
     ConnectFailed,
-    /// The TLS handshake was refused: retrying cannot change that.
-    TlsRefused,
+    /// The TLS handshake, or the proxy (its credentials, or its policy with a 4xx), refused
+    /// the connection: retrying cannot change that, and re-sending a wrong proxy password
+    /// could lock the account. Nothing was sent.
+    Refused,
     /// The connection closed before any answer. `pooled`: it was a reused idle connection,
     /// which the server may have closed while idle.
     Closed { pooled: bool },
@@ -32,7 +34,7 @@ impl Attempted {
         match self {
             Attempted::Answer { status, .. } => matches!(status, 502..=504),
             Attempted::Closed { .. } | Attempted::Lost => true,
-            Attempted::ConnectFailed | Attempted::TlsRefused => false,
+            Attempted::ConnectFailed | Attempted::Refused => false,
         }
     }
 }
@@ -100,7 +102,7 @@ pub(crate) fn decide(
             retry_after,
         } => (is_retryable_status(status), retry_after),
         Attempted::ConnectFailed => (true, None),
-        Attempted::TlsRefused | Attempted::Closed { .. } | Attempted::Lost => (false, None),
+        Attempted::Refused | Attempted::Closed { .. } | Attempted::Lost => (false, None),
     };
     if !retryable || budget.retries >= budget.max_retries {
         return Decision::Stop;
@@ -164,7 +166,7 @@ mod tests {
             answer(500),
             answer(501),
             answer(301),
-            TlsRefused,
+            Refused,
             Lost,
             Closed { pooled: false },
         ] {
@@ -261,7 +263,7 @@ mod tests {
                 "{attempted:?}"
             );
         }
-        for attempted in [answer(400), answer(500), TlsRefused] {
+        for attempted in [answer(400), answer(500), Refused] {
             assert_eq!(decide(Kind::Create, attempted, budget(), true), Stop);
         }
     }
@@ -271,9 +273,7 @@ mod tests {
         assert!(
             answer(503).is_unknown() && Closed { pooled: false }.is_unknown() && Lost.is_unknown()
         );
-        assert!(
-            !answer(429).is_unknown() && !ConnectFailed.is_unknown() && !TlsRefused.is_unknown()
-        );
+        assert!(!answer(429).is_unknown() && !ConnectFailed.is_unknown() && !Refused.is_unknown());
         assert!(!answer(400).is_unknown() && !answer(500).is_unknown());
     }
 }
