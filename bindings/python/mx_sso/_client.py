@@ -41,10 +41,10 @@ def _options_json(options: Dict[str, Any]) -> bytes:
     return encode_text("options", json.dumps(given))
 
 
-def _free_client(handle: int, relay: EventRelay) -> None:
-    """Frees the C client; ``relay`` (its callback) is kept alive by the finalizer until now."""
+def _free_client(handle: int, event_callback: Any) -> None:
+    """Frees the C client; its ``event_callback`` is kept alive by the finalizer until now."""
     LIB.mx_client_free(handle)
-    del relay
+    del event_callback
 
 
 class Client(Operations):
@@ -89,7 +89,7 @@ class Client(Operations):
         self._events = EventRelay()
         # Frees the handle exactly once: on close, or when the client is garbage collected.
         # Not at interpreter exit, when daemon threads may still be inside a call.
-        self._finalizer = weakref.finalize(self, _free_client, handle, self._events)
+        self._finalizer = weakref.finalize(self, _free_client, handle, self._events.c_function)
         self._finalizer.atexit = False
         if on_event is not None:
             self.on_event = on_event

@@ -5,7 +5,9 @@ The library calls one C function pointer per attempt (``mx_client_set_event_hand
 client owns one :class:`EventRelay` whose ctypes callback lives exactly as long as the C client
 (the client's finalizer holds it), so the library can never call a freed callback, even when
 the handler is replaced while other threads are inside a call. Which Python function receives
-the events is an attribute of the relay, changed without touching C.
+the events is an attribute of the relay, changed without touching C. The callback reaches the
+relay through a weak reference: the finalizer keeps the callback, and a handler that refers to
+its client must not keep that client alive through it.
 
 Cost without a handler: the C callback is installed only while someone listens (a handler, or
 the ``mx_sso`` logger enabled for DEBUG, checked at every call with the logger's cached
@@ -17,7 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any, Optional
+import weakref
+from typing import Any, Callable, Optional
 
 from ._lib import EVENT_FN, LIB
 from ._types import Event, EventHandler
@@ -31,15 +34,15 @@ class EventRelay:
     """The C callback of one client and the Python handler it forwards to.
 
     Invariant: ``c_function`` stays alive until the C client is freed (the client's finalizer
-    keeps this relay), and the relay holds no reference to the client, so a client with a
-    handler is still garbage collected.
+    keeps it) and holds only a weak reference to this relay, so that neither the relay nor its
+    handler (which may refer to the client) is kept alive by the finalizer.
     """
 
     def __init__(self) -> None:
         self.handler: Optional[EventHandler] = None
         #: Whether ``c_function`` is the C client's handler now (changed under the client's lock).
         self.installed = False
-        self.c_function: Any = EVENT_FN(self._deliver)
+        self.c_function: Any = EVENT_FN(_forwarder(weakref.ref(self)))
         self._report_lock = threading.Lock()
         self._reported: Optional[EventHandler] = None
 
@@ -62,7 +65,7 @@ class EventRelay:
             LIB.mx_client_set_event_handler(handle, self.c_function if wanted else EVENT_FN(), None)
             self.installed = wanted
 
-    def _deliver(self, _user_data: Any, event_json: bytes) -> None:
+    def deliver(self, event_json: bytes) -> None:
         """The C callback: runs on the calling thread, once per attempt. Never raises (an
         exception here would only be printed by ctypes and could not stop the call)."""
         handler = self.handler
@@ -89,3 +92,14 @@ class EventRelay:
             handler,
             exc_info=True,
         )
+
+
+def _forwarder(relay: weakref.ref[EventRelay]) -> Callable[[Any, bytes], None]:
+    """The C callback's Python function: forwards to the relay while it lives."""
+
+    def forward(_user_data: Any, event_json: bytes) -> None:
+        target = relay()
+        if target is not None:
+            target.deliver(event_json)
+
+    return forward
