@@ -180,12 +180,14 @@ def test_bad_credentials_are_refused_when_the_client_is_made(
     emulator: Emulator, credential: str
 ) -> None:
     for bad in (emulator.api_key + "\0", emulator.api_key + "\n", ""):
+        given: Dict[str, Any] = {credential: bad}
         with pytest.raises(mx_sso.InvalidArgumentError) as caught:
-            mx_sso.Client(base_url=emulator.base_url, **{credential: bad})
+            mx_sso.Client(base_url=emulator.base_url, **given)
         assert credential in caught.value.message
         assert_no_secret(caught.value, emulator.api_key)
+    number: Dict[str, Any] = {credential: 1234567}
     with pytest.raises(TypeError) as type_error:
-        mx_sso.Client(**{credential: 1234567})
+        mx_sso.Client(**number)
     assert "1234567" not in str(type_error.value)
 
 

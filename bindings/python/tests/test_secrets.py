@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import pickle
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 from conftest import Emulator, own_emulator, unique
@@ -59,7 +59,7 @@ class Outputs:
 
 
 def run_every_path(emulator: Emulator, out: Outputs) -> None:
-    base = {"base_url": emulator.base_url, "timeout_ms": 3000, "max_retries": 1}
+    base: Dict[str, Any] = {"base_url": emulator.base_url, "timeout_ms": 3000, "max_retries": 1}
     user_key = [{"field_name": "userkey", "response": CREDENTIAL}]
     with mx_sso.Client(api_key=API_KEY, on_event=out.event, **base) as client:
         external = unique("secret")
