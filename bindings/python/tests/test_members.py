@@ -186,8 +186,11 @@ def test_a_lost_member_create_is_read_back(
 
 
 def test_eight_threads_ensuring_one_member_create_one(
-    log: Emulator, client: mx_sso.Client, user: Dict[str, Any]
+    faults: Emulator, log: Emulator, client: mx_sso.Client, user: Dict[str, Any]
 ) -> None:
+    """Creates held back 200 ms: every thread reads "not found" first, the losers' creates are
+    refused, and they find the winner's member."""
+    faults.inject({"kind": "delay", "ms": 200, "method": "POST", "path": "/member", "count": 8})
     body = {
         "user_guid": user["guid"],
         "external_member_guid": unique("race"),
@@ -211,3 +214,4 @@ def test_eight_threads_ensuring_one_member_create_one(
     assert sorted(results) == [False] * 7 + [True]
     assert len(set(guids)) == 1
     assert log.count("POST", "/member", 200) == 1
+    assert client.stats()["races"] >= 1, "the race was not exercised"

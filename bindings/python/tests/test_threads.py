@@ -40,10 +40,12 @@ def test_400_calls_from_8_threads_on_one_client(emulator: Emulator) -> None:
     )
 
 
-def test_sixteen_threads_ensuring_one_new_user_create_one(log: Emulator) -> None:
+def test_sixteen_threads_ensuring_one_new_user_create_one(faults: Emulator, log: Emulator) -> None:
     """The ensure race: 16 threads ensure one new external guid at once; one user is created
-    and exactly one thread reports ``created``."""
+    and exactly one thread reports ``created``. The creates are held back 200 ms, so that every
+    thread reads "not found" first and the losers meet MX's "User already exists"."""
     external = unique("race")
+    faults.inject({"kind": "delay", "ms": 200, "method": "POST", "path": "/user", "count": 16})
     start = threading.Barrier(16)
 
     def ensure(_: int) -> Tuple[str, bool]:
@@ -58,4 +60,5 @@ def test_sixteen_threads_ensuring_one_new_user_create_one(log: Emulator) -> None
     assert len({guid for guid, _ in results}) == 1
     assert sorted(created for _, created in results) == [False] * 15 + [True]
     assert log.count("POST", "/user", 200) == 1
+    assert races >= 1, "the race was not exercised"
     MEASUREMENTS.append(f"threads: 16 threads ensuring one user: {races} races resolved")
