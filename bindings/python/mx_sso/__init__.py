@@ -37,6 +37,9 @@ from ._operations import Operations
 from ._types import Body, Event, EventHandler, Member, Stats, User
 from ._version import __version__
 
+#: 0.1's name of :data:`Body`.
+Fields = Body
+
 #: The process-wide default client behind the module-level functions below.
 default_client = DefaultClient()
 
@@ -71,6 +74,7 @@ __all__ = [
     "DefaultClient",
     "Event",
     "EventHandler",
+    "Fields",
     "HttpError",
     "InternalError",
     "InvalidArgumentError",

@@ -218,6 +218,16 @@ def test_an_empty_id_is_the_librarys_error(emulator: Emulator, client: mx_sso.Cl
     assert "user_guid" in caught.value.message
 
 
+def test_a_call_in_the_0_1_shape_is_a_type_error_and_sends_nothing(
+    emulator: Emulator, client: mx_sso.Client, user: Dict[str, Any]
+) -> None:
+    before = emulator.requests_served()
+    for call in (client.update_user, mx_sso.update_user):
+        with pytest.raises(TypeError):
+            call(emulator.api_key, emulator.client_guid, user["guid"], DISABLE)  # type: ignore[call-arg]
+    assert emulator.requests_served() == before
+
+
 def test_wrong_python_types_are_type_errors(emulator: Emulator, client: mx_sso.Client) -> None:
     with pytest.raises(TypeError):
         client.update_user(42, DISABLE)  # type: ignore[arg-type]
