@@ -29,6 +29,9 @@ from ._types import Event, EventHandler
 #: exception is reported (at ERROR).
 LOGGER = logging.getLogger("mx_sso")
 
+#: "No exception reported yet" (None is a possible handler: the logger's path).
+_NOTHING_REPORTED: Any = object()
+
 
 class EventRelay:
     """The C callback of one client and the Python handler it forwards to.
@@ -44,14 +47,14 @@ class EventRelay:
         self.installed = False
         self.c_function: Any = EVENT_FN(_forwarder(weakref.ref(self)))
         self._report_lock = threading.Lock()
-        self._reported: Optional[EventHandler] = None
+        self._reported: Any = _NOTHING_REPORTED
 
     def set_handler(self, handler: Optional[EventHandler]) -> None:
         """Forwards events to ``handler`` from now on (None: to the logger); a new handler's
         first exception is logged again."""
         with self._report_lock:
             self.handler = handler
-            self._reported = None
+            self._reported = _NOTHING_REPORTED
 
     def wanted(self) -> bool:
         """Whether the C callback is needed: a handler is set, or the logger would log."""
@@ -81,7 +84,8 @@ class EventRelay:
             self._report(handler)
 
     def _report(self, handler: Optional[EventHandler]) -> None:
-        """Logs the current exception of ``handler`` once: the first of each handler set."""
+        """Logs the current exception of ``handler`` (None: the logger's path) once: the first
+        after each :meth:`set_handler`."""
         with self._report_lock:
             if handler is self._reported:
                 return

@@ -181,6 +181,16 @@ def test_a_handler_may_call_the_client(emulator: Emulator, user: Dict[str, Any])
     assert calls_seen == [0]  # the counters count a call when it ends
 
 
+def test_a_handler_may_close_its_client(emulator: Emulator, user: Dict[str, Any]) -> None:
+    """The client is freed only when the call that runs the handler returns."""
+    client = mx_sso.Client(base_url=emulator.base_url)
+    client.on_event = lambda _event: client.close()
+    assert client.read_user(user["guid"])["guid"] == user["guid"]
+    assert client.closed and not client._finalizer.alive
+    with pytest.raises(mx_sso.InvalidArgumentError, match="closed"):
+        client.read_user(user["guid"])
+
+
 def test_on_event_must_be_callable(emulator: Emulator) -> None:
     with mx_sso.Client(base_url=emulator.base_url) as client:
         with pytest.raises(TypeError):

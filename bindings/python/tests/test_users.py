@@ -101,6 +101,19 @@ def test_a_client_guid_not_associated_is_500(emulator: Emulator) -> None:
     assert caught.value.mx_error == "Create user failed: Client must be associated."
 
 
+@pytest.mark.parametrize(
+    "status,attempts", [(404, 1), (500, 1), (502, 2), (503, 2), (504, 2)], ids=str
+)
+def test_error_statuses_and_which_are_retried(
+    faults: Emulator, client: mx_sso.Client, user: Dict[str, Any], status: int, attempts: int
+) -> None:
+    """404 (MX's wrong path) and 500 are final; 502, 503, 504 are retried (max_retries=1)."""
+    faults.inject({"kind": "status", "status": status, "count": 2})
+    with pytest.raises(mx_sso.HttpError) as caught:
+        client.read_user(user["guid"])
+    assert (caught.value.http_status, caught.value.attempts) == (status, attempts)
+
+
 def test_lenient_client_may_omit_the_external_guid(emulator: Emulator) -> None:
     with mx_sso.Client(base_url=emulator.base_url, strict_fields=False) as client:
         user = client.create_user({"email": "old@bank.example"})
