@@ -35,13 +35,13 @@ def main() -> int:
     contenders: Dict[str, Callable[[int], List[int]]] = {}
     clock = time.perf_counter_ns
 
-    mx = mx_sso.Client(base_url=base, ca_file=ca_file)
+    mx = mx_sso.Client(api_key=key, client_guid=client_guid, base_url=base, ca_file=ca_file)
 
     def run_mx(n: int) -> List[int]:
         ns = []
         for _ in range(n):
             t0 = clock()
-            user_obj = mx.update_user(key, client_guid, user, BODY)
+            user_obj = mx.update_user(user, BODY)
             ns.append(clock() - t0)
         assert user_obj["guid"] == user
         return ns

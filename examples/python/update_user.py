@@ -6,8 +6,8 @@
     python3 update_user.py USER_GUID [ENABLED|DISABLED]
 
 USER_GUID is MX's user guid or your external_user_guid; the status defaults to DISABLED.
-Prints MX's answer (the updated user) as JSON; on failure prints the error and exits with 1
-(2 for a usage or configuration problem).
+Prints MX's answer (the updated user) as JSON without its login material; on failure prints
+the error and exits with 1 (2 for a usage or configuration problem).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Dict, List
+from typing import List
 
 import mx_sso
 
@@ -33,17 +33,13 @@ def main(argv: List[str]) -> int:
     if missing:
         print(f"error: set {' and '.join(missing)}", file=sys.stderr)
         return 2
-    api_key = os.environ["MX_SSO_API_KEY"]
-    client_guid = os.environ["MX_SSO_CLIENT_GUID"]
 
-    # One client per process, reused for every call; MX_SSO_BASE_URL picks the host
-    # (default: MX's production API).
-    options: Dict[str, Any] = {"timeout_ms": 10_000, "max_retries": 2}
-    if os.environ.get("MX_SSO_BASE_URL"):
-        options["base_url"] = os.environ["MX_SSO_BASE_URL"]
+    # One client per process, reused for every call. Its credentials come from MX_SSO_API_KEY
+    # and MX_SSO_CLIENT_GUID; MX_SSO_BASE_URL picks the host (default: MX's production API).
+    base_url = os.environ.get("MX_SSO_BASE_URL") or None
     try:
-        with mx_sso.Client(**options) as client:
-            user = client.update_user(api_key, client_guid, user_guid, {"status": status})
+        with mx_sso.Client(base_url=base_url, timeout_ms=10_000, max_retries=2) as client:
+            user = client.update_user(user_guid, {"status": status})
     except mx_sso.HttpError as e:
         # MX's own text, e.g. "User with guid X not found." (the API key never appears).
         print(f"error: HTTP {e.http_status}: {e.mx_error or e.message}", file=sys.stderr)
@@ -52,7 +48,13 @@ def main(argv: List[str]) -> int:
         print(f"error ({e.code.c_name}): {e.message}", file=sys.stderr)
         return 1
 
-    print(json.dumps(user, indent=2, ensure_ascii=False))
+    # login_token and the *_widget_url fields open the user's session: never print or log them.
+    shown = {
+        name: value
+        for name, value in user.items()
+        if name != "login_token" and not name.endswith("_widget_url")
+    }
+    print(json.dumps(shown, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -1,21 +1,25 @@
-"""mx_sso: MX SSO API v2.8 "Update user" from Python, through the mx-sso C library.
+"""mx_sso: MX's SSO API v2.8 (users and members) from Python, through the mx-sso C library.
 
 ::
 
     import mx_sso
 
-    user = mx_sso.update_user(api_key, client_guid, user_guid, {"status": "DISABLED"})
+    with mx_sso.Client(api_key=key, client_guid=cg, base_url=url, timeout_ms=5000) as client:
+        user, created = client.ensure_user({"external_user_guid": "bank-user-2"})
+        user = client.update_user("bank-user-2", {"status": "DISABLED"})
+        client.on_event = audit_log.write          # one dict per attempt
+        print(client.stats())
 
-    with mx_sso.Client(base_url=url, timeout_ms=2000, max_retries=0) as client:
-        user = client.update_user(api_key, client_guid, user_guid, '{"status": "ENABLED"}')
+    # The process-wide default client: MX_SSO_BASE_URL, MX_SSO_API_KEY, MX_SSO_CLIENT_GUID.
+    user = mx_sso.read_user("bank-user-2")
 
-Failures raise subclasses of :class:`MxError`. Checking the update, retries and error mapping
-all live in the library; this package only translates between Python and C.
+Failures raise subclasses of :class:`MxError`. Checking bodies and ids, retries, read-backs and
+error mapping all live in the library; this package only translates between Python and C.
 """
 
 from __future__ import annotations
 
-from ._client import Client, Fields, User, update_user
+from ._client import Client, DefaultClient
 from ._errors import (
     HttpError,
     InternalError,
@@ -29,7 +33,27 @@ from ._errors import (
 )
 from ._lib import LIB as _LIB
 from ._lib import LIBRARY_PATH, LibraryLoadError
+from ._operations import Operations
+from ._types import Body, Event, EventHandler, Member, Stats, User
 from ._version import __version__
+
+#: 0.1's name of :data:`Body`.
+Fields = Body
+
+#: The process-wide default client behind the module-level functions below.
+default_client = DefaultClient()
+
+call = default_client.call
+create_user = default_client.create_user
+read_user = default_client.read_user
+update_user = default_client.update_user
+delete_user = default_client.delete_user
+ensure_user = default_client.ensure_user
+create_member = default_client.create_member
+read_member = default_client.read_member
+update_member = default_client.update_member
+delete_member = default_client.delete_member
+ensure_member = default_client.ensure_member
 
 
 def library_version() -> str:
@@ -45,22 +69,40 @@ def status_text(status: int) -> str:
 
 
 __all__ = [
+    "Body",
     "Client",
+    "DefaultClient",
+    "Event",
+    "EventHandler",
     "Fields",
     "HttpError",
     "InternalError",
     "InvalidArgumentError",
     "LIBRARY_PATH",
     "LibraryLoadError",
+    "Member",
     "MxError",
+    "Operations",
     "ResponseError",
+    "Stats",
     "Status",
     "TimeoutError",
     "TransportError",
     "User",
     "ValidationError",
     "__version__",
+    "call",
+    "create_member",
+    "create_user",
+    "default_client",
+    "delete_member",
+    "delete_user",
+    "ensure_member",
+    "ensure_user",
     "library_version",
+    "read_member",
+    "read_user",
     "status_text",
+    "update_member",
     "update_user",
 ]

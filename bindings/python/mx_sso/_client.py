@@ -1,165 +1,135 @@
-"""Update user calls: the process-wide default client and :class:`Client`.
-
-Arguments are encoded here and results decoded; checking the update, retrying and mapping
-errors all happen in the Rust core.
-"""
+""":class:`Client`: credentials, options, connections, events and counters of one client, and
+its lifetime (shared by threads, closed while calls run)."""
 
 from __future__ import annotations
 
 import ctypes
 import json
+import os
 import threading
 import weakref
 from types import TracebackType
-from typing import Any, Callable, Dict, Mapping, Optional, Type, Union
+from typing import Any, Dict, Optional, Type
 
-from ._errors import InvalidArgumentError, ResponseError, error_from_result
+from ._errors import InvalidArgumentError, error_from_result
+from ._events import EventRelay
 from ._lib import LIB
+from ._operations import Operations
+from ._request import call, encode_body, encode_id, encode_text, invoke, take_string
+from ._types import Body, EventHandler, Stats
 
-#: The fields to update: a mapping such as ``{"status": "DISABLED"}`` or the same as JSON text.
-Fields = Union[Mapping[str, Any], str]
-
-#: The server's JSON answer, decoded: MX answers with the updated user (``guid``,
-#: ``external_user_guid``, ``email``, ..., and ``status`` ``{"status": 2, "name": "User update
-#: succeeded", "message": ""}``, which reports the update, not the user's status).
-User = Dict[str, Any]
+#: The environment variables that a client's credentials default to (as the default client's).
+API_KEY_ENV = "MX_SSO_API_KEY"
+CLIENT_GUID_ENV = "MX_SSO_CLIENT_GUID"
 
 
-def _encode_text(name: str, value: str) -> bytes:
-    """``value`` as UTF-8 for a C string, or an error naming the argument ``name``.
-
-    A NUL character would silently cut the text short at the C boundary, so it is refused here.
-    The value itself never appears in the error: it may be the API key.
-    """
-    if not isinstance(value, str):
+def _credential(name: str, given: Optional[str], variable: str) -> Optional[str]:
+    """``given``, else the environment variable; checked to be text without showing it."""
+    value = os.environ.get(variable) if given is None else given
+    if value is not None and not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    problem = None
-    if "\0" in value:
-        problem = f"{name} contains a NUL character at index {value.index(chr(0))}"
-    else:
-        try:
-            return value.encode("utf-8")
-        except UnicodeEncodeError as e:
-            problem = f"{name} cannot be encoded as UTF-8 (a lone surrogate at index {e.start})"
-    # Raised outside the `except` block so that no chained exception keeps the value.
-    raise InvalidArgumentError(problem, attempts=0)
+    return value
 
 
-def _encode_fields(fields: Fields) -> bytes:
-    """The update body as UTF-8 JSON text; a mapping is serialised, text is passed as is."""
-    if isinstance(fields, str):
-        return _encode_text("fields", fields)
-    if isinstance(fields, Mapping):
-        return json.dumps(dict(fields), separators=(",", ":")).encode("utf-8")
-    raise TypeError(f"fields must be a mapping or JSON text, not {type(fields).__name__}")
+def _options_json(options: Dict[str, Any]) -> bytes:
+    """The C options JSON: every option given and not None; paths (``ca_file``) as text."""
+    given = {
+        name: os.fspath(value) if isinstance(value, os.PathLike) else value
+        for name, value in options.items()
+        if value is not None
+    }
+    return encode_text("options", json.dumps(given))
 
 
-def _take_string(pointer: ctypes.c_void_p) -> Optional[str]:
-    """Copies a string that the library handed over, then frees it with ``mx_string_free``."""
-    try:
-        if not pointer.value:
-            return None
-        return ctypes.string_at(pointer.value).decode("utf-8", errors="replace")
-    finally:
-        LIB.mx_string_free(pointer)
-
-
-def _call(function: Callable[..., int], *args: Any) -> User:
-    """Calls an update function of the library with ``out_buf`` appended; decodes the result."""
-    out_buf = ctypes.c_void_p()
-    try:
-        status = function(*args, ctypes.byref(out_buf))
-    finally:
-        text = _take_string(out_buf)
-    if status != 0:
-        raise error_from_result(status, text)
-    try:
-        return json.loads(text or "")  # type: ignore[no-any-return]
-    except ValueError:
-        raise ResponseError("the server's answer is not JSON that Python can read") from None
-
-
-def update_user(api_key: str, client_guid: str, user_guid: str, fields: Fields) -> User:
-    """Updates a user through the process-wide default client (MX SSO API v2.8 "Update user").
-
-    Sends ``PUT /user/{user_guid}?k={api_key}&c={client_guid}`` with ``fields`` as the JSON
-    body, and returns the server's answer decoded. The default client is created at first use
-    with default options and the base URL from the environment variable ``MX_SSO_BASE_URL``
-    (default ``https://api2.moneydesktop.com``); it reuses connections across calls.
-
-    Args:
-        api_key: MX's API key (a secret: it never appears in an error).
-        client_guid: MX's client guid.
-        user_guid: the user's ``guid`` or ``external_user_guid``.
-        fields: the fields to change, e.g. ``{"status": "DISABLED"}``, or the same as JSON text.
-
-    Raises:
-        MxError: a subclass for each kind of failure; see the package documentation.
-        TypeError: an argument is not of the expected Python type.
-    """
-    return _call(
-        LIB.mx_update_user,
-        _encode_text("api_key", api_key),
-        _encode_text("client_guid", client_guid),
-        _encode_text("user_guid", user_guid),
-        _encode_fields(fields),
-    )
-
-
-def _free_client(handle: int) -> None:
+def _free_client(handle: int, event_callback: Any) -> None:
+    """Frees the C client; its ``event_callback`` is kept alive by the finalizer until now."""
     LIB.mx_client_free(handle)
+    del event_callback
 
 
-class Client:
-    """A client with its own options and pool of connections, shared safely by threads.
+class Client(Operations):
+    """A client of MX's SSO API: its credentials, options and pool of connections, shared
+    safely by any number of threads. Every operation is a method (see :class:`Operations`).
 
-    Options are keyword arguments named as in the library's options JSON: ``base_url``,
-    ``timeout_ms``, ``connect_timeout_ms``, ``max_retries``, ``proxy``, ``ca_file``,
-    ``user_agent``, ``max_response_bytes``, ``allow_insecure_http``, ``strict_fields``. They are
-    checked by the library: an unknown name or a wrong value raises
-    :class:`InvalidArgumentError` naming it. ``None`` leaves an option at its default.
+    ``api_key`` and ``client_guid`` default to the environment variables ``MX_SSO_API_KEY`` and
+    ``MX_SSO_CLIENT_GUID``; the key never appears in an error, an event, a log line or a repr.
+    Other options are keyword arguments named as the keys of the library's options JSON:
+    ``base_url`` (default ``https://api2.moneydesktop.com``), ``timeout_ms``,
+    ``connect_timeout_ms``, ``max_retries``, ``proxy``, ``ca_file``, ``user_agent``,
+    ``max_response_bytes``, ``allow_insecure_http``, ``strict_fields``; the library checks them
+    (an unknown name or a wrong value raises :class:`InvalidArgumentError` naming it). ``None``
+    leaves an option at its default.
 
-    Use it as a context manager, or call :meth:`close`; a client that is garbage collected
-    without being closed is freed then. Calls after :meth:`close` raise
-    :class:`InvalidArgumentError`; calls already running when :meth:`close` is called finish
-    normally, and the client is freed when the last one returns.
+    ``on_event`` receives one dict per attempt (see :attr:`on_event`).
+
+    Use it as a context manager, or call :meth:`close`; a client garbage collected without
+    being closed is freed then. Calls after :meth:`close` raise :class:`InvalidArgumentError`;
+    calls already running finish normally, and the client is freed when the last one returns.
     """
 
-    def __init__(self, **options: Any) -> None:
-        given = {name: value for name, value in options.items() if value is not None}
-        options_json = _encode_text("options", json.dumps(given))
+    def __init__(
+        self,
+        api_key: Optional[str] = None,
+        client_guid: Optional[str] = None,
+        on_event: Optional[EventHandler] = None,
+        **options: Any,
+    ) -> None:
+        options["api_key"] = _credential("api_key", api_key, API_KEY_ENV)
+        options["client_guid"] = _credential("client_guid", client_guid, CLIENT_GUID_ENV)
+        options_json = _options_json(options)
         out_err = ctypes.c_void_p()
         handle = LIB.mx_client_new(options_json, ctypes.byref(out_err))
-        error_text = _take_string(out_err)
+        error_text = take_string(out_err)
         if not handle:
             raise error_from_result(None, error_text)
         self._lock = threading.Lock()
         self._handle: int = handle
         self._calls_running = 0
         self._closing = False
+        self._events = EventRelay()
         # Frees the handle exactly once: on close, or when the client is garbage collected.
         # Not at interpreter exit, when daemon threads may still be inside a call.
-        self._finalizer = weakref.finalize(self, _free_client, handle)
+        self._finalizer = weakref.finalize(self, _free_client, handle, self._events.c_function)
         self._finalizer.atexit = False
+        if on_event is not None:
+            self.on_event = on_event
+
+    @property
+    def on_event(self) -> Optional[EventHandler]:
+        """The function that receives every event of this client, or None.
+
+        It is called on the calling thread, once after every attempt (read-backs and ensure's
+        steps included) and once for a call refused before sending, with one dict (see
+        :class:`mx_sso.Event`). If it raises, the call goes on and the exception is logged once
+        (the first of each handler) to the ``mx_sso`` logger. Without a handler, events go to
+        ``logging.getLogger("mx_sso")`` at DEBUG, and cost nothing while that is not enabled.
+        Safe to set while other threads call; ``None`` removes it.
+        """
+        return self._events.handler
+
+    @on_event.setter
+    def on_event(self, handler: Optional[EventHandler]) -> None:
+        if handler is not None and not callable(handler):
+            raise TypeError(f"on_event must be callable or None, not {type(handler).__name__}")
+        with self._lock:
+            self._events.set_handler(handler)
+            if not self._closing:
+                self._events.sync(self._handle)
+
+    def stats(self) -> Stats:
+        """The counters since the client was made: ``calls``, ``attempts``, ``retries``,
+        ``by_outcome``, ``connections_opened``, ``tls_handshakes``, ``read_backs``, ``races``."""
+        handle = self._enter_call()
+        try:
+            stats: Stats = json.loads(invoke(LIB.mx_client_stats, handle))
+            return stats
+        finally:
+            self._leave_call()
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closing
-
-    def update_user(self, api_key: str, client_guid: str, user_guid: str, fields: Fields) -> User:
-        """Updates a user through this client; see :func:`mx_sso.update_user` for the rest."""
-        arguments = (
-            _encode_text("api_key", api_key),
-            _encode_text("client_guid", client_guid),
-            _encode_text("user_guid", user_guid),
-            _encode_fields(fields),
-        )
-        handle = self._enter_call()
-        try:
-            return _call(LIB.mx_client_update_user, handle, *arguments)
-        finally:
-            self._leave_call()
 
     def close(self) -> None:
         """Closes the client and its connections. Calling it again does nothing.
@@ -174,10 +144,26 @@ class Client:
         if free_now:
             self._finalizer()
 
+    def _request(
+        self,
+        operation: bytes,
+        id: Optional[str],
+        body: Optional[Body],
+        call_options: Optional[bytes] = None,
+    ) -> Dict[str, Any]:
+        encoded_id = encode_id(operation, id)
+        encoded_body = None if body is None else encode_body(body)
+        handle = self._enter_call()
+        try:
+            return call(handle, operation, encoded_id, encoded_body, call_options)
+        finally:
+            self._leave_call()
+
     def _enter_call(self) -> int:
         with self._lock:
             if self._closing:
                 raise InvalidArgumentError("this mx_sso.Client is closed", attempts=0)
+            self._events.sync(self._handle)
             self._calls_running += 1
             return self._handle
 
@@ -201,3 +187,22 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<mx_sso.Client {'closed' if self._closing else 'open'}>"
+
+
+class DefaultClient(Operations):
+    """The process-wide default client of the library (a NULL client pointer): made at first
+    use from ``MX_SSO_BASE_URL``, ``MX_SSO_API_KEY`` and ``MX_SSO_CLIENT_GUID``. It has no
+    events or counters (use a :class:`Client` for those)."""
+
+    def _request(
+        self,
+        operation: bytes,
+        id: Optional[str],
+        body: Optional[Body],
+        call_options: Optional[bytes] = None,
+    ) -> Dict[str, Any]:
+        encoded_body = None if body is None else encode_body(body)
+        return call(None, operation, encode_id(operation, id), encoded_body, call_options)
+
+    def __repr__(self) -> str:
+        return "<mx_sso default client>"

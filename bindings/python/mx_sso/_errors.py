@@ -98,16 +98,17 @@ def _rebuild(cls: Type[MxError], message: str, fields: Dict[str, Any]) -> MxErro
 
 
 class InvalidArgumentError(MxError):
-    """An argument the library cannot take: bad client options (an unknown option is named),
-    text that is not UTF-8 or holds a NUL character, an empty or malformed value, or an unusable
-    ``MX_SSO_BASE_URL``. Nothing was sent."""
+    """An argument the library cannot take: bad client or call options (an unknown option is
+    named), text that is not UTF-8 or holds a NUL character, missing credentials, an unknown
+    operation, an unusable ``MX_SSO_BASE_URL``, or a call on a closed client. Nothing was
+    sent."""
 
     default_code = Status.INVALID_ARGUMENT
 
 
 class ValidationError(MxError):
-    """The update breaks a documented constraint of the API (the message names the field and
-    what is accepted). Nothing was sent."""
+    """The request breaks a documented constraint of the API: a body rule or an id rule (the
+    message names the field and what is accepted). Nothing was sent."""
 
     default_code = Status.VALIDATION
 
@@ -152,6 +153,7 @@ _CLASS_BY_STATUS: Dict[Status, Type[MxError]] = {
     Status.RESPONSE: ResponseError,
     Status.INTERNAL: InternalError,
 }
+
 
 def error_from_result(status: Optional[int], text: Optional[str]) -> MxError:
     """The exception for a failed call that returned ``status`` and the error object ``text``.

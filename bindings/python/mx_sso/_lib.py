@@ -98,26 +98,30 @@ def load_library() -> Tuple[ctypes.CDLL, str]:
     )
 
 
+#: The C type ``mx_event_fn``: ``void (*)(void *user_data, const char *event_json)``. The event
+#: arrives as ``bytes`` (ctypes copies a ``c_char_p`` argument), so nothing outlives the callback.
+#: ``EVENT_FN()`` is the NULL function pointer, which removes a handler.
+EVENT_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
+
 def _declare_prototypes(lib: ctypes.CDLL) -> None:
-    """Sets ``argtypes`` and ``restype`` of every function of the C ABI (version 1)."""
+    """Sets ``argtypes`` and ``restype`` of every C function this package calls."""
     c_char_p, c_void_p, c_int = ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int
     out_string = ctypes.POINTER(c_void_p)  # char **: receives a string to free with mx_string_free
-
-    lib.mx_update_user.argtypes = [c_char_p, c_char_p, c_char_p, c_char_p, out_string]
-    lib.mx_update_user.restype = c_int
 
     lib.mx_client_new.argtypes = [c_char_p, out_string]
     lib.mx_client_new.restype = c_void_p
 
-    lib.mx_client_update_user.argtypes = [
-        c_void_p,
-        c_char_p,
-        c_char_p,
-        c_char_p,
-        c_char_p,
-        out_string,
-    ]
-    lib.mx_client_update_user.restype = c_int
+    # client (NULL: the default client), operation, api_key, client_guid (NULL: the client's
+    # own), id, json_body, call_options_json, out_buf
+    lib.mx_client_call.argtypes = [c_void_p] + [c_char_p] * 6 + [out_string]
+    lib.mx_client_call.restype = c_int
+
+    lib.mx_client_set_event_handler.argtypes = [c_void_p, EVENT_FN, c_void_p]
+    lib.mx_client_set_event_handler.restype = c_int
+
+    lib.mx_client_stats.argtypes = [c_void_p, out_string]
+    lib.mx_client_stats.restype = c_int
 
     lib.mx_client_free.argtypes = [c_void_p]
     lib.mx_client_free.restype = None

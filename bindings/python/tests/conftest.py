@@ -7,16 +7,19 @@ package is used from the source tree.
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import json
 import os
+import subprocess
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Union
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import pytest
 
@@ -64,16 +67,42 @@ class Emulator:
         return json.loads(text) if text else None
 
     def create_user(self, **fields: Any) -> Dict[str, Any]:
-        """Creates a user through MX's documented ``POST /user``; returns the emulator's answer."""
-        body = {"external_user_guid": f"py-{uuid.uuid4()}", "email": "user@example.com"}
+        """Creates a user through the control endpoint (not counted as an API request)."""
+        body = {"external_user_guid": unique("py"), "email": "user@example.com"}
         body.update(fields)
-        query = urllib.parse.urlencode({"k": self.api_key, "c": self.client_guid})
-        return self._request("POST", f"{self.base_url}/user?{query}", body)  # type: ignore[no-any-return]
+        return self._request("POST", f"{self.control_url}/_emulator/users", body)  # type: ignore[no-any-return]
+
+    def create_member(self, **fields: Any) -> Dict[str, Any]:
+        """Creates a member through the control endpoint; ``user_guid`` or
+        ``external_user_guid`` must name a user. Credentials default to a ``userkey``."""
+        body: Dict[str, Any] = {
+            "external_member_guid": unique("pm"),
+            "credentials": [{"field_name": "userkey", "response": "emulator-userkey"}],
+        }
+        body.update(fields)
+        return self._request("POST", f"{self.control_url}/_emulator/members", body)  # type: ignore[no-any-return]
+
+    def _find(self, kind: str, id: str) -> Optional[Dict[str, Any]]:
+        quoted = urllib.parse.quote(id, safe="")
+        try:
+            return self._request("GET", f"{self.control_url}/_emulator/{kind}/{quoted}")  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise
+
+    def find_user(self, user_id: str) -> Optional[Dict[str, Any]]:
+        """The stored user as GET shows it (control endpoint, not counted), or None."""
+        return self._find("users", user_id)
 
     def read_user(self, user_id: str) -> Dict[str, Any]:
-        """The stored user, read through the control endpoint (not counted as a user request)."""
-        quoted = urllib.parse.quote(user_id, safe="")
-        return self._request("GET", f"{self.control_url}/_emulator/users/{quoted}")  # type: ignore[no-any-return]
+        user = self.find_user(user_id)
+        assert user is not None, f"no user {user_id}"
+        return user
+
+    def find_member(self, member_id: str) -> Optional[Dict[str, Any]]:
+        """The stored member as GET shows it (never its credentials), or None."""
+        return self._find("members", member_id)
 
     def status_of(self, user_id: str) -> str:
         """``ENABLED`` or ``DISABLED``: the stored user's status name."""
@@ -82,12 +111,58 @@ class Emulator:
     def requests_served(self) -> int:
         return int(self._request("GET", f"{self.control_url}/_emulator/stats")["requests"])
 
+    def log(self) -> List[Dict[str, Any]]:
+        """The emulator's request log (method, path as sent, query with k=***, status)."""
+        return self._request("GET", f"{self.control_url}/_emulator/log")  # type: ignore[no-any-return]
+
+    def clear_log(self) -> None:
+        self._request("DELETE", f"{self.control_url}/_emulator/log")
+
+    def count(self, method: str, path: str, status: Optional[int] = None) -> int:
+        """Requests in the log (since :meth:`clear_log`) with this method and path (and
+        answer status, when given)."""
+        return sum(
+            1
+            for entry in self.log()
+            if entry["method"] == method
+            and entry["path"] == path
+            and (status is None or entry["status"] == status)
+        )
+
     def inject(self, faults: Union[Dict[str, Any], List[Dict[str, Any]]]) -> None:
-        """Queues faults for the next user requests (cleared after the test by ``faults``)."""
+        """Queues faults for the next API requests (cleared after the test by ``faults``)."""
         self._request("POST", f"{self.control_url}/_emulator/faults", faults)
 
     def clear_faults(self) -> None:
         self._request("DELETE", f"{self.control_url}/_emulator/faults")
+
+
+def unique(prefix: str) -> str:
+    """An id no other test uses."""
+    return f"{prefix}-{uuid.uuid4()}"
+
+
+@contextlib.contextmanager
+def own_emulator(*args: str) -> Iterator[Emulator]:
+    """A second emulator, started with ``args`` (e.g. ``--api-key KEY``) and stopped after."""
+    binary = os.environ.get("MX_SSO_EMULATOR_BIN", "")
+    if not os.path.isfile(binary):
+        pytest.skip("MX_SSO_EMULATOR_BIN does not name the emulator binary")
+    process = subprocess.Popen([binary, *args], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().strip()
+        assert base_url.startswith("http"), base_url
+        key = args[args.index("--api-key") + 1] if "--api-key" in args else "emulator-api-key"
+        client = (
+            args[args.index("--client") + 1]
+            if "--client" in args
+            else "CLT-0d5c2a4e-1b3f-4e8a-9c7d-000000000001"
+        )
+        yield Emulator(base_url=base_url, control_url=base_url, api_key=key, client_guid=client)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 #: Lines shown in pytest's terminal summary (measurements worth reading in a CI log).
@@ -136,8 +211,16 @@ def user(emulator: Emulator) -> Dict[str, Any]:
 
 @pytest.fixture()
 def client(emulator: Emulator) -> Iterator[Any]:
-    """A Client on the emulator with small timeouts."""
+    """A Client on the emulator with small timeouts; its credentials come from the environment
+    (MX_SSO_API_KEY, MX_SSO_CLIENT_GUID), as scripts/with-emulator sets them."""
     import mx_sso
 
     with mx_sso.Client(base_url=emulator.base_url, timeout_ms=5000, max_retries=1) as c:
         yield c
+
+
+@pytest.fixture()
+def log(emulator: Emulator) -> Emulator:
+    """The emulator with its request log cleared, for counting requests by method and path."""
+    emulator.clear_log()
+    return emulator

@@ -36,7 +36,7 @@ def test_a_call_after_close_is_refused(emulator: Emulator, user: Dict[str, Any])
     client.close()
     before = emulator.requests_served()
     with pytest.raises(mx_sso.InvalidArgumentError, match="closed"):
-        client.update_user(emulator.api_key, emulator.client_guid, user["guid"], DISABLE)
+        client.update_user(user["guid"], DISABLE)
     assert emulator.requests_served() == before
 
 
@@ -59,7 +59,7 @@ def test_close_while_other_threads_call(faults: Emulator, user: Dict[str, Any]) 
     def call() -> None:
         started.wait()
         try:
-            client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+            client.update_user(user["guid"], DISABLE)
             outcomes.append("ok")
         except mx_sso.InvalidArgumentError:
             outcomes.append("refused")
@@ -77,7 +77,7 @@ def test_close_while_other_threads_call(faults: Emulator, user: Dict[str, Any]) 
     assert not client._finalizer.alive  # freed by the last call to return
     assert outcomes == ["ok"] * 4
     with pytest.raises(mx_sso.InvalidArgumentError):
-        client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+        client.update_user(user["guid"], DISABLE)
 
 
 def test_close_racing_with_many_calls_never_crashes(emulator: Emulator) -> None:
@@ -87,7 +87,7 @@ def test_close_racing_with_many_calls_never_crashes(emulator: Emulator) -> None:
     def hammer(client: mx_sso.Client, outcomes: List[str]) -> None:
         while True:
             try:
-                client.update_user(emulator.api_key, emulator.client_guid, "USR-nobody", DISABLE)
+                client.update_user("USR-nobody", DISABLE)
             except mx_sso.HttpError:
                 outcomes.append("answered")
             except mx_sso.InvalidArgumentError as e:

@@ -30,7 +30,7 @@ def test_validation_error_sends_nothing(
 ) -> None:
     before = emulator.requests_served()
     with pytest.raises(mx_sso.ValidationError) as caught:
-        client.update_user(emulator.api_key, emulator.client_guid, user["guid"], {"status": "OFF"})
+        client.update_user(user["guid"], {"status": "OFF"})
     error = caught.value
     assert error.code is mx_sso.Status.VALIDATION
     assert error.http_status is None
@@ -43,13 +43,13 @@ def test_validation_error_sends_nothing(
 def test_validation_error_from_the_default_client_with_bad_json_text(emulator: Emulator) -> None:
     before = emulator.requests_served()
     with pytest.raises(mx_sso.ValidationError):
-        mx_sso.update_user(emulator.api_key, emulator.client_guid, "someone", '{"status": ')
+        mx_sso.update_user("someone", '{"status": ')
     assert emulator.requests_served() == before
 
 
 def test_http_error_for_an_unknown_user(emulator: Emulator, client: mx_sso.Client) -> None:
     with pytest.raises(mx_sso.HttpError) as caught:
-        client.update_user(emulator.api_key, emulator.client_guid, "USR-does-not-exist", DISABLE)
+        client.update_user("USR-does-not-exist", DISABLE)
     error = caught.value
     assert error.code is mx_sso.Status.HTTP
     assert error.http_status == 400
@@ -61,7 +61,7 @@ def test_http_error_for_an_unknown_user(emulator: Emulator, client: mx_sso.Clien
 
 def test_http_error_from_the_default_client(emulator: Emulator) -> None:
     with pytest.raises(mx_sso.HttpError) as caught:
-        mx_sso.update_user(emulator.api_key, emulator.client_guid, "nobody-here", DISABLE)
+        mx_sso.update_user("nobody-here", DISABLE)
     assert caught.value.http_status == 400
 
 
@@ -70,7 +70,7 @@ def test_http_error_after_retries_on_503(
 ) -> None:
     faults.inject({"kind": "status", "status": 503, "count": 5})
     with pytest.raises(mx_sso.HttpError) as caught:
-        client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+        client.update_user(user["guid"], DISABLE)
     assert caught.value.http_status == 503
     assert caught.value.attempts == 2  # max_retries=1 in the fixture
 
@@ -79,7 +79,7 @@ def test_a_retried_503_then_success(
     faults: Emulator, user: Dict[str, Any], client: mx_sso.Client
 ) -> None:
     faults.inject({"kind": "status", "status": 503, "count": 1})
-    answer = client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+    answer = client.update_user(user["guid"], DISABLE)
     assert answer["guid"] == user["guid"]
     assert faults.status_of(user["guid"]) == "DISABLED"
 
@@ -88,7 +88,7 @@ def test_timeout_error(faults: Emulator, user: Dict[str, Any]) -> None:
     faults.inject({"kind": "delay", "ms": 1500})
     with mx_sso.Client(base_url=faults.base_url, timeout_ms=300, max_retries=0) as client:
         with pytest.raises(mx_sso.TimeoutError) as caught:
-            client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+            client.update_user(user["guid"], DISABLE)
     error = caught.value
     assert error.code is mx_sso.Status.TIMEOUT
     assert error.http_status is None
@@ -97,9 +97,11 @@ def test_timeout_error(faults: Emulator, user: Dict[str, Any]) -> None:
 
 
 def test_transport_error_on_a_closed_port() -> None:
-    with mx_sso.Client(base_url="http://127.0.0.1:1", max_retries=0, timeout_ms=2000) as client:
+    with mx_sso.Client(
+        api_key=WRONG_KEY, base_url="http://127.0.0.1:1", max_retries=0, timeout_ms=2000
+    ) as client:
         with pytest.raises(mx_sso.TransportError) as caught:
-            client.update_user(WRONG_KEY, "CLT-1", "USR-1", DISABLE)
+            client.update_user("USR-1", DISABLE)
     error = caught.value
     assert error.code is mx_sso.Status.TRANSPORT
     assert error.http_status is None
@@ -108,9 +110,10 @@ def test_transport_error_on_a_closed_port() -> None:
 
 def test_transport_error_for_a_wrong_api_key(emulator: Emulator, user: Dict[str, Any]) -> None:
     # MX closes the connection without an answer when the key is wrong.
-    with mx_sso.Client(base_url=emulator.base_url, max_retries=0) as client:
+    with mx_sso.Client(api_key=WRONG_KEY, base_url=emulator.base_url, max_retries=0) as client:
         with pytest.raises(mx_sso.TransportError) as caught:
-            client.update_user(WRONG_KEY, emulator.client_guid, user["guid"], DISABLE)
+            client.update_user(user["guid"], DISABLE)
+    assert "API key" in caught.value.message
     assert_no_secret(caught.value, WRONG_KEY)
 
 
@@ -118,7 +121,7 @@ def test_transport_error_on_a_close_fault(faults: Emulator, user: Dict[str, Any]
     faults.inject({"kind": "close", "count": 5})
     with mx_sso.Client(base_url=faults.base_url, max_retries=0) as client:
         with pytest.raises(mx_sso.TransportError) as caught:
-            client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+            client.update_user(user["guid"], DISABLE)
     assert_no_secret(caught.value, faults.api_key)
 
 
@@ -129,7 +132,7 @@ def test_response_error_for_a_non_json_success(
         {"kind": "response", "status": 200, "content_type": "text/html", "body": "<html>"}
     )
     with pytest.raises(mx_sso.ResponseError) as caught:
-        client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+        client.update_user(user["guid"], DISABLE)
     error = caught.value
     assert error.code is mx_sso.Status.RESPONSE
     assert error.http_status == 200
@@ -140,7 +143,7 @@ def test_response_error_for_a_body_over_the_limit(faults: Emulator, user: Dict[s
     faults.inject({"kind": "large_body", "bytes": 200_000})
     with mx_sso.Client(base_url=faults.base_url, max_response_bytes=10_000) as client:
         with pytest.raises(mx_sso.ResponseError):
-            client.update_user(faults.api_key, faults.client_guid, user["guid"], DISABLE)
+            client.update_user(user["guid"], DISABLE)
 
 
 def test_invalid_argument_for_an_unknown_option_names_it() -> None:
@@ -156,46 +159,82 @@ def test_invalid_argument_for_a_bad_option_value() -> None:
     assert "timeout_ms" in caught.value.message or "u64" in caught.value.message
 
 
-@pytest.mark.parametrize("argument", ["api_key", "client_guid", "user_guid", "fields"])
+@pytest.mark.parametrize("argument", ["user_guid", "body"])
 def test_a_nul_character_is_refused_before_calling_c(
     emulator: Emulator, client: mx_sso.Client, argument: str
 ) -> None:
-    values: Dict[str, Any] = {
-        "api_key": emulator.api_key,
-        "client_guid": emulator.client_guid,
-        "user_guid": "USR-1",
-        "fields": '{"status": "DISABLED"}',
-    }
+    """C would cut the text at the NUL (``"USR\\0-x"`` would become ``"USR"``): refused first."""
+    values = {"user_guid": "USR-1", "body": '{"status": "DISABLED"}'}
     values[argument] = values[argument][:3] + "\0" + values[argument][3:]
     before = emulator.requests_served()
     for call in (client.update_user, mx_sso.update_user):
         with pytest.raises(mx_sso.InvalidArgumentError) as caught:
-            call(values["api_key"], values["client_guid"], values["user_guid"], values["fields"])
+            call(values["user_guid"], values["body"])
         assert argument in caught.value.message
         assert "NUL" in caught.value.message
-        assert_no_secret(caught.value, emulator.api_key)
     assert emulator.requests_served() == before
+
+
+@pytest.mark.parametrize("credential", ["api_key", "client_guid"])
+def test_bad_credentials_are_refused_when_the_client_is_made(
+    emulator: Emulator, credential: str
+) -> None:
+    for bad in (emulator.api_key + "\0", emulator.api_key + "\n", ""):
+        given: Dict[str, Any] = {credential: bad}
+        with pytest.raises(mx_sso.InvalidArgumentError) as caught:
+            mx_sso.Client(base_url=emulator.base_url, **given)
+        assert credential in caught.value.message
+        assert_no_secret(caught.value, emulator.api_key)
+    number: Dict[str, Any] = {credential: 1234567}
+    with pytest.raises(TypeError) as type_error:
+        mx_sso.Client(**number)
+    assert "1234567" not in str(type_error.value)
+
+
+def test_credentials_default_to_the_environment(
+    emulator: Emulator, user: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with mx_sso.Client(base_url=emulator.base_url) as client:  # made with the variables set
+        assert client.read_user(user["guid"])["guid"] == user["guid"]
+    monkeypatch.delenv("MX_SSO_API_KEY")
+    with mx_sso.Client(base_url=emulator.base_url) as client:
+        with pytest.raises(mx_sso.InvalidArgumentError) as caught:
+            client.read_user(user["guid"])
+        assert "api_key" in caught.value.message
+        with mx_sso.Client(base_url=emulator.base_url, api_key=emulator.api_key) as explicit:
+            assert explicit.read_user(user["guid"])["guid"] == user["guid"]
 
 
 def test_a_lone_surrogate_is_refused(emulator: Emulator, client: mx_sso.Client) -> None:
     with pytest.raises(mx_sso.InvalidArgumentError) as caught:
-        client.update_user(emulator.api_key + "\ud800", emulator.client_guid, "USR-1", DISABLE)
-    assert "api_key" in caught.value.message
-    assert caught.value.__cause__ is None and caught.value.__context__ is None
-    assert_no_secret(caught.value, emulator.api_key)
-
-
-def test_an_empty_argument_is_the_librarys_error(emulator: Emulator, client: mx_sso.Client) -> None:
-    with pytest.raises((mx_sso.InvalidArgumentError, mx_sso.ValidationError)) as caught:
-        client.update_user(emulator.api_key, emulator.client_guid, "", DISABLE)
+        client.read_user("USR-\ud800")
     assert "user_guid" in caught.value.message
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+
+
+def test_an_empty_id_is_the_librarys_error(emulator: Emulator, client: mx_sso.Client) -> None:
+    with pytest.raises((mx_sso.InvalidArgumentError, mx_sso.ValidationError)) as caught:
+        client.update_user("", DISABLE)
+    assert "user_guid" in caught.value.message
+
+
+def test_a_call_in_the_0_1_shape_is_a_type_error_and_sends_nothing(
+    emulator: Emulator, client: mx_sso.Client, user: Dict[str, Any]
+) -> None:
+    before = emulator.requests_served()
+    for call in (client.update_user, mx_sso.update_user):
+        with pytest.raises(TypeError):
+            call(emulator.api_key, emulator.client_guid, user["guid"], DISABLE)  # type: ignore[call-arg]
+    assert emulator.requests_served() == before
 
 
 def test_wrong_python_types_are_type_errors(emulator: Emulator, client: mx_sso.Client) -> None:
     with pytest.raises(TypeError):
-        client.update_user(emulator.api_key, emulator.client_guid, 42, DISABLE)  # type: ignore[arg-type]
+        client.update_user(42, DISABLE)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        client.update_user(emulator.api_key, emulator.client_guid, "USR-1", ["status"])  # type: ignore[arg-type]
+        client.update_user("USR-1", ["status"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        client.update_user("USR-1", {"when": object()})
 
 
 def test_every_subclass_is_an_mx_error_with_its_code() -> None:
@@ -216,7 +255,7 @@ def test_every_subclass_is_an_mx_error_with_its_code() -> None:
 
 def test_exceptions_survive_pickling(emulator: Emulator, client: mx_sso.Client) -> None:
     with pytest.raises(mx_sso.HttpError) as caught:
-        client.update_user(emulator.api_key, emulator.client_guid, "USR-nobody", DISABLE)
+        client.update_user("USR-nobody", DISABLE)
     copy = pickle.loads(pickle.dumps(caught.value))
     assert type(copy) is mx_sso.HttpError
     assert (copy.code, copy.http_status, copy.mx_error, copy.message, copy.attempts) == (
@@ -233,7 +272,9 @@ def test_status_mirrors_the_c_enum() -> None:
     import re
 
     header = (Path(__file__).resolve().parents[3] / "include" / "mx_sso.h").read_text()
-    in_header = {name: int(value) for name, value in re.findall(r"^\s+(MX_\w+) = (\d+),", header, re.M)}
+    in_header = {
+        name: int(value) for name, value in re.findall(r"^\s+(MX_\w+) = (\d+),", header, re.M)
+    }
     assert in_header == {s.c_name: s.value for s in mx_sso.Status}
     for status in mx_sso.Status:
         assert mx_sso.status_text(status) not in ("", "unknown status")
@@ -242,19 +283,15 @@ def test_status_mirrors_the_c_enum() -> None:
     assert mx_sso.status_text(99) == "unknown status"
 
 
-def test_an_unusable_mx_sso_base_url_names_the_variable(tmp_path: Path) -> None:
-    """The default client reads MX_SSO_BASE_URL once per process: checked in a fresh one."""
-    snippet = (
-        "import mx_sso\n"
-        "try:\n"
-        "    mx_sso.update_user('k', 'c', 'u', {'status': 'DISABLED'})\n"
-        "except mx_sso.InvalidArgumentError as e:\n"
-        "    print(e.message)\n"
-    )
-    env = dict(os.environ, MX_SSO_BASE_URL="ftp://example.com", PYTHONPATH=str(SOURCE_DIR))
+def run_snippet(snippet: str, tmp_path: Path, **env: str) -> str:
+    """Runs ``snippet`` in a fresh interpreter (the default client reads the environment once
+    per process) and returns its standard output."""
+    variables = {name: value for name, value in os.environ.items() if name not in env}
+    variables.update({name: value for name, value in env.items() if value})
+    variables["PYTHONPATH"] = str(SOURCE_DIR)
     result = subprocess.run(
         [sys.executable, "-c", snippet],
-        env=env,
+        env=variables,
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -262,4 +299,21 @@ def test_an_unusable_mx_sso_base_url_names_the_variable(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "MX_SSO_BASE_URL" in result.stdout
+    return result.stdout
+
+
+PRINT_ERROR = (
+    "import mx_sso\n"
+    "try:\n"
+    "    mx_sso.update_user('u', {'status': 'DISABLED'})\n"
+    "except mx_sso.InvalidArgumentError as e:\n"
+    "    print(e.message)\n"
+)
+
+
+def test_an_unusable_mx_sso_base_url_names_the_variable(tmp_path: Path) -> None:
+    assert "MX_SSO_BASE_URL" in run_snippet(PRINT_ERROR, tmp_path, MX_SSO_BASE_URL="ftp://h")
+
+
+def test_the_default_client_without_a_key_says_how_to_set_it(tmp_path: Path) -> None:
+    assert "MX_SSO_API_KEY" in run_snippet(PRINT_ERROR, tmp_path, MX_SSO_API_KEY="")

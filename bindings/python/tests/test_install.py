@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from conftest import SOURCE_DIR, Emulator
+from conftest import SOURCE_DIR, Emulator, unique
 
 import mx_sso
 
 REPO_ROOT = SOURCE_DIR.parent.parent
-EXAMPLE = REPO_ROOT / "examples" / "python" / "update_user.py"
+EXAMPLES = REPO_ROOT / "examples" / "python"
 
 pytestmark = pytest.mark.install
 
@@ -105,20 +105,49 @@ def test_the_wheel_bundles_the_library(installed_python: Path, tmp_path: Path) -
     assert "Tag: py3-none-" in wheel and "Tag: py3-none-any" not in wheel
 
 
-def test_the_example_disables_a_user(
-    installed_python: Path, emulator: Emulator, tmp_path: Path
-) -> None:
-    user = emulator.create_user()
-    env = clean_env(
+def emulator_env(emulator: Emulator) -> Dict[str, str]:
+    return clean_env(
         MX_SSO_BASE_URL=emulator.base_url,
         MX_SSO_API_KEY=emulator.api_key,
         MX_SSO_CLIENT_GUID=emulator.client_guid,
     )
+
+
+def test_the_update_example_disables_a_user(
+    installed_python: Path, emulator: Emulator, tmp_path: Path
+) -> None:
+    user = emulator.create_user()
     result = run(
-        [str(installed_python), str(EXAMPLE), user["external_user_guid"]], cwd=tmp_path, env=env
+        [str(installed_python), str(EXAMPLES / "update_user.py"), user["external_user_guid"]],
+        cwd=tmp_path,
+        env=emulator_env(emulator),
     )
     assert f'"guid": "{user["guid"]}"' in result.stdout
+    assert user["login_token"] not in result.stdout  # login material is never printed
     assert emulator.status_of(user["guid"]) == "DISABLED"
+
+
+def test_the_provisioning_example_runs_the_workflow(
+    installed_python: Path, emulator: Emulator, tmp_path: Path
+) -> None:
+    external = unique("provision")
+    env = emulator_env(emulator)
+    env["BANK_USERKEY"] = "PY-EXAMPLE-USERKEY-do-not-print"
+    command = [str(installed_python), str(EXAMPLES / "provision.py"), "-v", external]
+    result = run(command, cwd=tmp_path, env=env)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "ensure    created the user"
+    assert "read      master_widget_url present" in lines
+    assert "read back DISABLED" in lines
+    user = emulator.read_user(external)
+    assert lines[-1] == f"open MoneyDesktop: {user['master_widget_url']}"
+    assert user["master_widget_url"] not in "\n".join(lines[:-1]) + result.stderr
+    assert user["login_token"] not in "\n".join(lines[:-1]) + result.stderr
+    assert '"call":"member.ensure"' in result.stderr  # -v: the events, through logging
+    assert env["BANK_USERKEY"] not in result.stdout + result.stderr
+    assert emulator.find_member(f"{external}-member") is not None
+    again = run(command, cwd=tmp_path, env=env)
+    assert again.stdout.splitlines()[0] == "ensure    the user already existed"
 
 
 def test_a_snippet_on_the_default_client(
@@ -126,16 +155,10 @@ def test_a_snippet_on_the_default_client(
 ) -> None:
     user = emulator.create_user()
     snippet = (
-        "import os, mx_sso\n"
-        "u = mx_sso.update_user(os.environ['MX_SSO_API_KEY'], os.environ['MX_SSO_CLIENT_GUID'],\n"
-        f"                      {user['guid']!r}, {{'status': 'DISABLED'}})\n"
+        "import mx_sso\n"
+        f"u = mx_sso.update_user({user['guid']!r}, {{'status': 'DISABLED'}})\n"
         "print(u['guid'])\n"
     )
-    env = clean_env(
-        MX_SSO_BASE_URL=emulator.base_url,
-        MX_SSO_API_KEY=emulator.api_key,
-        MX_SSO_CLIENT_GUID=emulator.client_guid,
-    )
-    result = run([str(installed_python), "-c", snippet], cwd=tmp_path, env=env)
+    result = run([str(installed_python), "-c", snippet], cwd=tmp_path, env=emulator_env(emulator))
     assert result.stdout.strip() == user["guid"]
     assert emulator.status_of(user["guid"]) == "DISABLED"

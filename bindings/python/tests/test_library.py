@@ -102,18 +102,17 @@ def test_mx_sso_lib_is_used_when_nothing_is_bundled(tmp_path: Path) -> None:
     assert result.stdout.strip() == _lib.LIBRARY_PATH
 
 
-def test_every_function_has_a_prototype() -> None:
-    for name in (
-        "mx_update_user",
-        "mx_client_new",
-        "mx_client_update_user",
-        "mx_client_free",
-        "mx_string_free",
-        "mx_status_str",
-        "mx_version",
-        "mx_version_number",
-    ):
-        function = getattr(_lib.LIB, name)
-        assert function.argtypes is not None, name
+def test_every_function_called_has_a_prototype() -> None:
+    """Every ``LIB.mx_*`` function named in the package has its argtypes declared (without
+    them ctypes would pass Python ints as C ints and truncate pointers)."""
+    package = Path(mx_sso.__file__).parent
+    used = set()
+    for source in package.glob("*.py"):
+        used.update(re.findall(r"LIB\.(mx_\w+)", source.read_text()))
+    assert {"mx_client_call", "mx_client_set_event_handler", "mx_client_stats"} <= used
+    for name in sorted(used):
+        assert getattr(_lib.LIB, name).argtypes is not None, name
     # Strings handed over by the library stay pointers (so they can be freed), never c_char_p.
     assert _lib.LIB.mx_client_new.restype is ctypes.c_void_p
+    assert _lib.LIB.mx_client_call.argtypes[-1] is ctypes.POINTER(ctypes.c_void_p)
+    assert _lib.LIB.mx_client_stats.argtypes[-1] is ctypes.POINTER(ctypes.c_void_p)

@@ -27,35 +27,37 @@ def peak_rss_kb() -> int:
 
 
 def run_calls(count: int, client: mx_sso.Client, emulator: Emulator, user: Dict[str, Any]) -> None:
-    """Cycles through a success, an HTTP error, a validation error and a default-client call."""
+    """Cycles through a success, an HTTP error, a validation error, a default-client call, an
+    ensure and the counters; the client's event handler runs for each of its calls."""
     kinds: Dict[int, Callable[[], Any]] = {
-        0: lambda: client.update_user(
-            emulator.api_key, emulator.client_guid, user["guid"], {"status": "DISABLED"}
-        ),
-        1: lambda: client.update_user(
-            emulator.api_key, emulator.client_guid, "USR-missing", '{"status": "ENABLED"}'
-        ),
-        2: lambda: client.update_user(
-            emulator.api_key, emulator.client_guid, user["guid"], {"sex": "X"}
-        ),
-        3: lambda: mx_sso.update_user(
-            emulator.api_key, emulator.client_guid, user["guid"], {"first_name": "A"}
-        ),
+        0: lambda: client.update_user(user["guid"], {"status": "DISABLED"}),
+        1: lambda: client.update_user("USR-missing", '{"status": "ENABLED"}'),
+        2: lambda: client.update_user(user["guid"], {"sex": "X"}),
+        3: lambda: mx_sso.update_user(user["guid"], {"first_name": "A"}),
+        4: lambda: client.ensure_user({"external_user_guid": user["external_user_guid"]}),
+        5: lambda: client.stats(),
     }
     for i in range(count):
         try:
-            kinds[i % 4]()
+            kinds[i % 6]()
         except (mx_sso.HttpError, mx_sso.ValidationError):
             pass
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="resource is POSIX only")
 def test_calls_do_not_leak(emulator: Emulator, user: Dict[str, Any]) -> None:
-    with mx_sso.Client(base_url=emulator.base_url) as client:
+    events = [0]
+
+    def count(_event: Any) -> None:
+        events[0] += 1
+
+    with mx_sso.Client(base_url=emulator.base_url, on_event=count) as client:
         run_calls(400, client, emulator, user)  # warm-up: pools, allocator arenas, caches
         gc.collect()
         before = peak_rss_kb()
+        events[0] = 0
         run_calls(CALLS, client, emulator, user)
+        assert events[0] == CALLS * 4 // 6, "one event per call but stats and the default's"
         for _ in range(200):  # clients created and freed
             mx_sso.Client(base_url=emulator.base_url, timeout_ms=1000).close()
         gc.collect()
@@ -73,9 +75,7 @@ def test_large_answers_are_freed(faults: Emulator, user: Dict[str, Any]) -> None
     with mx_sso.Client(base_url=faults.base_url) as client:
 
         def call() -> None:
-            answer = client.update_user(
-                faults.api_key, faults.client_guid, user["guid"], {"status": "DISABLED"}
-            )
+            answer = client.update_user(user["guid"], {"status": "DISABLED"})
             assert len(answer["padding"]) == size - len('{"padding":""}')
 
         faults.inject({"kind": "large_body", "bytes": size, "count": 20})

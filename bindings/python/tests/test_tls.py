@@ -62,14 +62,19 @@ def test_update_over_tls_with_ca_file(tls_emulator: Tuple[str, Path]) -> None:
     context = ssl.create_default_context(cafile=str(ca_file))
     with urllib.request.urlopen(request, context=context, timeout=10) as answer:
         created = json.loads(answer.read())
-    with mx_sso.Client(base_url=base_url, ca_file=str(ca_file), timeout_ms=5000) as client:
-        user = client.update_user(API_KEY, CLIENT_GUID, "tls-user", {"status": "DISABLED"})
+    with mx_sso.Client(
+        api_key=API_KEY, client_guid=CLIENT_GUID, base_url=base_url, ca_file=ca_file
+    ) as client:
+        user = client.update_user("tls-user", {"status": "DISABLED"})
+        assert client.stats()["tls_handshakes"] == 1
     assert user["guid"] == created["guid"]
 
 
 def test_tls_without_the_ca_is_a_transport_error(tls_emulator: Tuple[str, Path]) -> None:
     base_url, _ = tls_emulator
-    with mx_sso.Client(base_url=base_url, max_retries=0, timeout_ms=5000) as client:
+    with mx_sso.Client(
+        api_key=API_KEY, client_guid=CLIENT_GUID, base_url=base_url, max_retries=0
+    ) as client:
         with pytest.raises(mx_sso.TransportError) as caught:
-            client.update_user(API_KEY, CLIENT_GUID, "tls-user", {"status": "DISABLED"})
+            client.read_user("tls-user")
     assert API_KEY not in str(caught.value)
