@@ -98,8 +98,16 @@ trait OptionValue: Sized + std::fmt::Debug {
 }
 
 fn typed<T: DeserializeOwned>(key: &str, value: Value) -> Result<T, Error> {
-    serde_json::from_value(value)
-        .map_err(|e| Error::InvalidArgument(format!("options_json: `{key}`: {e}")))
+    serde_json::from_value(value).map_err(|e| {
+        // serde quotes the value (`invalid type: integer `12345678``); a key's must not show.
+        let detail = match key {
+            "api_key" => "invalid type (the value is not shown: it is a secret); expected a \
+                          string or null"
+                .to_string(),
+            _ => e.to_string(),
+        };
+        Error::InvalidArgument(format!("options_json: `{key}`: {detail}"))
+    })
 }
 
 macro_rules! null_keeps_default {
@@ -309,6 +317,8 @@ mod tests {
     fn unknown_keys_and_wrong_types_are_named() {
         assert!(err(r#"{"timeout": 5}"#).contains("unknown field `timeout`"));
         assert!(err(r#"{"timeout_ms": "5"}"#).contains("`timeout_ms`: invalid type"));
+        let key = err(r#"{"api_key": 12345678}"#);
+        assert!(key.contains("`api_key`: invalid type") && !key.contains("12345678"), "{key}");
         assert!(err(r#"{"max_retries": -1}"#).contains("`max_retries`: invalid value"));
         assert!(err(r#"{"strict_fields": 1}"#).contains("`strict_fields`"));
         assert!(Options::from_json(r#"{"proxy": null, "timeout_ms": null}"#).is_ok());
