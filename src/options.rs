@@ -318,7 +318,10 @@ mod tests {
         assert!(err(r#"{"timeout": 5}"#).contains("unknown field `timeout`"));
         assert!(err(r#"{"timeout_ms": "5"}"#).contains("`timeout_ms`: invalid type"));
         let key = err(r#"{"api_key": 12345678}"#);
-        assert!(key.contains("`api_key`: invalid type") && !key.contains("12345678"), "{key}");
+        assert!(
+            key.contains("`api_key`: invalid type") && !key.contains("12345678"),
+            "{key}"
+        );
         assert!(err(r#"{"max_retries": -1}"#).contains("`max_retries`: invalid value"));
         assert!(err(r#"{"strict_fields": 1}"#).contains("`strict_fields`"));
         assert!(Options::from_json(r#"{"proxy": null, "timeout_ms": null}"#).is_ok());

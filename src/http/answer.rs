@@ -46,10 +46,21 @@ pub(crate) fn success_body(
         }
     }
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body) {
-        return Err(not_json(format!(
-            "the body is not JSON ({e}); it starts with {:?}",
-            quoted()
-        )));
+        // Broken JSON is likely MX's own answer cut short, holding a login token or widget
+        // URLs: never quoted. Anything else (a gateway's page) is.
+        let json_like = matches!(
+            answer.body.iter().find(|b| !b.is_ascii_whitespace()),
+            Some(b'{' | b'[')
+        );
+        return Err(not_json(if json_like {
+            format!(
+                "the body is not JSON ({e}; {} bytes, not quoted: broken JSON may be a cut \
+                 answer holding login material)",
+                answer.body.len()
+            )
+        } else {
+            format!("the body is not JSON ({e}); it starts with {:?}", quoted())
+        }));
     }
     String::from_utf8(answer.body).map_err(|_| not_json("the body is not UTF-8".into()))
 }
@@ -298,6 +309,34 @@ pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn broken_json_is_never_quoted() {
+        let answer = |body: &str| Answer {
+            status: 200,
+            content_type: Some("application/json".into()),
+            server: None,
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        };
+        let secrets = Secrets::default();
+        let cut = r#" {"guid":"USR-1","login_token":"TOKEN-123","master_widget_url":"https://w/x"#;
+        let text = success_body(answer(cut), 1, &secrets, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("not JSON") && text.contains("not quoted"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("TOKEN-123") && !text.contains("https://w"),
+            "{text}"
+        );
+        let page = success_body(answer("Please sign in"), 1, &secrets, false)
+            .unwrap_err()
+            .to_string();
+        assert!(page.contains("\"Please sign in\""), "{page}");
+    }
 
     #[test]
     fn json_content_types() {
