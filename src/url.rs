@@ -81,19 +81,29 @@ pub fn check_path_id(name: &str, value: &str, what: &str) -> Result<(), Error> {
 /// `/{resource}` or `/{resource}/{id}`, the id percent-encoded as one segment: the path as sent
 /// and as events show it (no query string).
 pub fn request_path(resource: &str, id: Option<&str>) -> String {
-    match id {
-        Some(id) => format!("/{resource}/{}", percent_encode(id)),
-        None => format!("/{resource}"),
+    let mut path = String::with_capacity(2 + resource.len() + id.map_or(0, str::len));
+    path.push('/');
+    path.push_str(resource);
+    if let Some(id) = id {
+        path.push('/');
+        path.extend(utf8_percent_encode(id, COMPONENT));
     }
+    path
 }
 
 /// `{prefix}{path}?k={api_key}&c={client_guid}`, the key and client one query value each.
+/// Built by appending into one buffer sized for the usual case (no formatting machinery, no
+/// intermediate strings): it runs on every attempt.
 pub fn request_url(prefix: &str, path: &str, api_key: &str, client_guid: &str) -> String {
-    format!(
-        "{prefix}{path}?k={}&c={}",
-        percent_encode(api_key),
-        percent_encode(client_guid)
-    )
+    let mut url =
+        String::with_capacity(prefix.len() + path.len() + api_key.len() + client_guid.len() + 8);
+    url.push_str(prefix);
+    url.push_str(path);
+    url.push_str("?k=");
+    url.extend(utf8_percent_encode(api_key, COMPONENT));
+    url.push_str("&c=");
+    url.extend(utf8_percent_encode(client_guid, COMPONENT));
+    url
 }
 
 #[cfg(test)]
