@@ -264,6 +264,13 @@ def suite_plain(bins) -> dict:
          "mx_client", "mx_oneshot", "curl", "raw", "raw_ureq", "raw_lean"], env=env)
     res["c_plain"] = summarize(samples)
 
+    log("C latency of the other operations and of events: read, create, ensure, a C handler")
+    samples = OUT / "c-ops.tsv"
+    run([bins["bench"], "latency", samples, PLAIN_ROUNDS, PER_ROUND,
+         "mx_read", "curl_get", "mx_create", "curl_post", "mx_ensure", "mx_client", "mx_handler"],
+        env=env)
+    res["c_ops"] = summarize(samples)
+
     log("reuse check over HTTP")
     reuse = output([bins["bench"], "reuse", 1000, "mx_client", "mx_oneshot", "curl"], env=env)
     res["reuse_plain"] = [json.loads(l) for l in reuse.splitlines()]
@@ -454,6 +461,7 @@ def latency_table(summary: Dict[str, dict], rows: List[Tuple[str, str, Optional[
 
 
 LABELS = {"curl": "libcurl", "raw": "raw socket", "mx_client": "mx_client",
+          "curl_get": "libcurl GET", "curl_post": "libcurl POST", "mx_read": "read",
           "requests.Session": "requests", "httpx.Client": "httpx", "C path (same process)": "C path",
           "mx_sso.Client": "mx_sso", "net/http": "net/http", "curl_new": "libcurl new handle",
           "mx_client_new": "new mx_client"}
@@ -507,6 +515,32 @@ def report(res: dict) -> str:
     ])
     L += [""]
     L += derived_costs(c)
+
+    ops = p.get("c_ops", {})
+    if ops:
+        L += ["## The other operations, and events (C, HTTP keep-alive)", "",
+              f"{PLAIN_ROUNDS} rounds × {PER_ROUND} calls per contender, interleaved. Read is "
+              "`GET /user/{guid}`; create is `POST /user` with a new `external_user_guid` each call "
+              "(libcurl: the same request on one reused handle); ensure is `mx_client_ensure_user` "
+              "on a user that exists (one read). `mx_handler` is `mx_client_update_user` on a client "
+              "with a C event handler that does nothing: the difference to `mx_client` is the cost of "
+              "building and delivering one event per attempt.", ""]
+        L += latency_table(ops, [
+            ("mx_read", "`mx_client_read_user`", "curl_get", target_check(ops, "mx_read", "curl_get", 0.90)),
+            ("mx_create", "`mx_client_create_user`", "curl_post",
+             target_check(ops, "mx_create", "curl_post", 0.90)),
+            ("mx_ensure", "`mx_client_ensure_user`, user exists", "mx_read",
+             target_check(ops, "mx_ensure", "mx_read", 1.05)),
+            ("mx_handler", "`mx_client_update_user` with a no-op C event handler", "mx_client", ""),
+            ("mx_client", "`mx_client_update_user`, no handler", None, ""),
+            ("curl_get", "libcurl GET, one reused handle", None, ""),
+            ("curl_post", "libcurl POST, one reused handle", None, ""),
+        ])
+        if "mx_handler" in ops and "mx_client" in ops:
+            extra = ops["mx_handler"]["median_us"] - ops["mx_client"]["median_us"]
+            L += ["", f"A no-op C handler costs **{extra:+.2f} µs** per attempt (median difference; "
+                  f"target ≤ 1 µs: {'met' if extra <= 1.0 else 'missed'})."]
+        L += [""]
 
     if "py_plain" in p:
         s = p["py_plain"]

@@ -20,6 +20,10 @@
  * resumed from the handle's cache); mx_client_new_free times mx_client_new + mx_client_free
  * alone, without a call. raw_ureq replays ureq's syscalls per call on a raw socket, raw_lean
  * those of a lean transport (see call_raw_ureq).
+ *
+ * The other operations (0.2): mx_read and curl_get (GET /user/{guid}), mx_create and curl_post
+ * (POST /user, a new external guid each call), mx_ensure (ensure of an existing user: one GET),
+ * and mx_handler (mx_client with a C event handler that does nothing, for the cost of events).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -130,6 +134,37 @@ static int call_mx_client_new(void *ctx) {
   return r;
 }
 
+/* The 0.2 operations on one client (credentials passed per call, as for mx_client). */
+static long create_seq;
+
+static int call_mx_read(void *ctx) {
+  char *out = NULL;
+  return mx_check(mx_client_read_user((const mx_client *)ctx, api_key, client_guid, user_guid, &out),
+                  out);
+}
+
+static int call_mx_create(void *ctx) {
+  char body[128], *out = NULL;
+  snprintf(body, sizeof body, "{\"external_user_guid\":\"bench-mx-%ld-%ld\"}", (long)getpid(),
+           ++create_seq);
+  return mx_check(mx_client_create_user((const mx_client *)ctx, api_key, client_guid, body, &out),
+                  out);
+}
+
+/* The user ensured again and again: it exists after the first call, so each is one read. */
+static const char *ENSURE_BODY = "{\"external_user_guid\":\"bench-ensure-user\"}";
+
+static int call_mx_ensure(void *ctx) {
+  char *out = NULL;
+  return mx_check(
+      mx_client_ensure_user((const mx_client *)ctx, api_key, client_guid, ENSURE_BODY, &out), out);
+}
+
+static void ignore_event(void *user_data, const char *event_json) {
+  (void)user_data;
+  (void)event_json;
+}
+
 /* ---------------------------------------------------------------- libcurl */
 
 struct buf {
@@ -206,6 +241,40 @@ static int curl_perform(struct curl_ctx *c) {
 }
 
 static int call_curl(void *ctx) { return curl_perform(ctx); }
+
+/* GET and POST as a libcurl user writes them: the same handle kept, the method set once. */
+static int curl_request(struct curl_ctx *c, const char *url, long want) {
+  long code = 0;
+  curl_easy_setopt(c->h, CURLOPT_URL, url);
+  c->body.len = 0;
+  CURLcode rc = curl_easy_perform(c->h);
+  if (rc != CURLE_OK) {
+    fprintf(stderr, "bench: curl: %s\n", curl_easy_strerror(rc));
+    return -1;
+  }
+  curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
+  if (code != want || c->body.len == 0) {
+    fprintf(stderr, "bench: curl: HTTP %ld\n", code);
+    return -1;
+  }
+  return 0;
+}
+
+static int call_curl_get(void *ctx) {
+  char url[2048];
+  snprintf(url, sizeof url, "%s/user/%s?k=%s&c=%s", base_url, user_guid, api_key, client_guid);
+  return curl_request(ctx, url, 200);
+}
+
+static int call_curl_post(void *ctx) {
+  struct curl_ctx *c = ctx;
+  char url[2048], body[128];
+  snprintf(url, sizeof url, "%s/user?k=%s&c=%s", base_url, api_key, client_guid);
+  snprintf(body, sizeof body, "{\"external_user_guid\":\"bench-curl-%ld-%ld\"}", (long)getpid(),
+           ++create_seq);
+  curl_easy_setopt(c->h, CURLOPT_COPYPOSTFIELDS, body);
+  return curl_request(c, url, 200);
+}
 
 static int call_curl_new(void *ctx) {
   (void)ctx;
@@ -324,7 +393,7 @@ struct contender {
   void *ctx;
 };
 
-static struct curl_ctx shared_curl, forbid_curl;
+static struct curl_ctx shared_curl, forbid_curl, get_curl, post_curl;
 static struct raw_ctx shared_raw, ureq_raw, lean_raw;
 
 static struct contender make_contender(const char *name) {
@@ -349,6 +418,33 @@ static struct contender make_contender(const char *name) {
     c.ctx = &forbid_curl;
   } else if (strcmp(name, "curl_new") == 0) {
     c.call = call_curl_new;
+  } else if (strcmp(name, "mx_read") == 0) {
+    c.call = call_mx_read;
+    c.ctx = mx_make_client();
+  } else if (strcmp(name, "mx_create") == 0) {
+    c.call = call_mx_create;
+    c.ctx = mx_make_client();
+  } else if (strcmp(name, "mx_ensure") == 0) {
+    c.call = call_mx_ensure;
+    c.ctx = mx_make_client();
+    if (call_mx_ensure(c.ctx) != 0) die("mx_ensure: the first ensure", NULL);
+  } else if (strcmp(name, "mx_handler") == 0) {
+    c.call = call_mx_client;
+    c.ctx = mx_make_client();
+    mx_client_set_event_handler(c.ctx, ignore_event, NULL);
+  } else if (strcmp(name, "curl_get") == 0) {
+    curl_setup(&get_curl);
+    curl_easy_setopt(get_curl.h, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(get_curl.h, CURLOPT_HTTPGET, 1L);
+    c.call = call_curl_get;
+    c.ctx = &get_curl;
+  } else if (strcmp(name, "curl_post") == 0) {
+    curl_setup(&post_curl);
+    curl_easy_setopt(post_curl.h, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(post_curl.h, CURLOPT_POST, 1L);
+    curl_easy_setopt(post_curl.h, CURLOPT_POSTFIELDSIZE, -1L); /* each body's own length */
+    c.call = call_curl_post;
+    c.ctx = &post_curl;
   } else if (strcmp(name, "raw") == 0) {
     raw_setup(&shared_raw);
     c.call = call_raw;
