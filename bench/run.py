@@ -282,6 +282,9 @@ def suite_plain(bins) -> dict:
         run([bins["python"], BENCH / "python" / "bench_update.py", samples, PY_ROUNDS, PY_PER_ROUND,
              bins["cpath"]], env=pyenv)
         res["py_plain"] = summarize(samples)
+        log("Python events: no handler, on_event, the logging fallback")
+        res["py_events"] = output([bins["python"], BENCH / "python" / "bench_events.py",
+                                   PY_ROUNDS, PY_PER_ROUND], env=pyenv)
 
     if bins.get("go"):
         log("Go latency: mxsso.Client, net/http, C path")
@@ -561,6 +564,9 @@ def report(res: dict) -> str:
             ("httpx.Client", "`httpx.Client.put` + `.json()`", None, ""),
         ])
         L += [""]
+        if p.get("py_events"):
+            L += ["### What events cost a Python call (`bench/python/bench_events.py`)", "",
+                  p["py_events"].rstrip(), ""]
     else:
         L += ["## Python", "", "Not run (the Python package or its dependencies are missing).", ""]
 
