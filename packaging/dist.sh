@@ -119,7 +119,7 @@ install -m 0644 README.md LICENSE CHANGELOG.md "$stage/$name/"
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 rm -f "$out"/mx-sso-*-x86_64-linux-gnu.tar.gz
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C "$stage" -cf - "$name" |
-  gzip -n -9 >"$out/$name.tar.gz.tmp"
+  gzip -n -6 >"$out/$name.tar.gz.tmp"
 mv -f "$out/$name.tar.gz.tmp" "$out/$name.tar.gz"
 echo "dist/$name.tar.gz: $(stat -c %s "$out/$name.tar.gz") bytes, $(tar -tzf "$out/$name.tar.gz" | wc -l) entries"
 
