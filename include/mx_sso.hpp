@@ -31,6 +31,7 @@
 
 #include <cstddef>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -42,19 +43,23 @@ namespace mx {
 class Error : public std::runtime_error {
  public:
   Error(mx_status status, int http_status, const std::string &message, const std::string &json)
-      : std::runtime_error(message), status_(status), http_status_(http_status), json_(json) {}
+      : std::runtime_error(message),
+        status_(status),
+        http_status_(http_status),
+        json_(std::make_shared<const std::string>(json)) {}
 
   /** The mx_status of the failure (never MX_OK). */
   mx_status status() const noexcept { return status_; }
   /** The HTTP status the server answered with, or -1 when no answer came (or none was sent). */
   int http_status() const noexcept { return http_status_; }
   /** The error object: {"error": {"code": ..., "status": ..., "message": ..., ...}}. */
-  const std::string &json() const noexcept { return json_; }
+  const std::string &json() const noexcept { return *json_; }
 
  private:
   mx_status status_;
   int http_status_;
-  std::string json_;
+  // Shared, so that copying the exception (as throw and catch by value do) cannot throw.
+  std::shared_ptr<const std::string> json_;
 };
 
 namespace detail {

@@ -20,6 +20,7 @@ extern "C" {
 std::string read_in_second_unit(const mx::Client &client, const std::string &id);
 
 static_assert(std::is_base_of<std::runtime_error, mx::Error>::value, "Error is a runtime_error");
+static_assert(std::is_nothrow_copy_constructible<mx::Error>::value, "copying an Error cannot throw");
 static_assert(!std::is_copy_constructible<mx::Client>::value, "Client is not copyable");
 static_assert(!std::is_copy_assignable<mx::Client>::value, "Client is not copy-assignable");
 static_assert(std::is_nothrow_move_constructible<mx::Client>::value, "Client moves");
