@@ -59,6 +59,9 @@ bench: build
 # install, uninstall, test-install
 include $(CURDIR)/packaging/install.mk
 
+# dist, test-dist: release artifacts for glibc 2.17+ (not part of `make test`: .ci/run runs it)
+include $(CURDIR)/packaging/dist.mk
+
 clean:
 	$(CARGO) clean
 	$(MAKE) -C tests/c clean

