@@ -57,6 +57,10 @@ THROUGHPUT_THREADS = [1, 2, 4, 8]
 RSS_CALLS = (1000, 10000) if QUICK else (1000, 100000)
 FIRST_CALL_RUNS = 5 if QUICK else 25
 PROFILE_CALLS = (200, 1200)  # difference of two runs: per-call figures without start-up
+# The 0.1.0 release: "before" in the before/after comparison of builds (built once into
+# target/bench/baseline-0.1 from `git archive`; set BENCH_BASELINE=0 to skip it).
+BASELINE_COMMIT = "db6db73c4ab2974ddbd33e6427e8ff8c1141c930"
+BUILDS_ROUNDS, BUILDS_PER_ROUND = (4, 100) if QUICK else (30, 400)
 
 
 def log(msg: str) -> None:
@@ -140,6 +144,59 @@ def build() -> Dict[str, Path]:
         else:
             log("bench/go did not build; the Go suite is skipped")
     return bins
+
+
+def soname_file(lib_dir: Path) -> Path:
+    """The library of a build directory by its SONAME link (make build creates it)."""
+    text = output(["readelf", "-d", lib_dir / "libmx_sso.so"], env=dict(os.environ, LC_ALL="C"))
+    name = re.search(r"\(SONAME\).*\[(.*)\]", text)
+    return lib_dir / (name.group(1) if name else "libmx_sso.so")
+
+
+def baseline_build() -> Optional[Path]:
+    """The 0.1.0 release's library directory, built once (a few minutes) into target/bench."""
+    if os.environ.get("BENCH_BASELINE") == "0":
+        return None
+    src = OUT / "baseline-0.1"
+    lib_dir = src / "target" / "release"
+    if not (lib_dir / "libmx_sso.so").exists():
+        log(f"building the 0.1.0 release ({BASELINE_COMMIT[:7]}) into {src} for the before/after rows")
+        src.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", ROOT, "archive", BASELINE_COMMIT],
+                                 stdout=subprocess.PIPE, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+        r = subprocess.run(["cargo", "build", "--release", "--locked", "-p", "mx-sso"], cwd=src)
+        if r.returncode:
+            log("the 0.1.0 build failed; the before/after rows are skipped")
+            return None
+        run([src / "packaging" / "link-build-tree", lib_dir])
+    return lib_dir
+
+
+def suite_builds(bins) -> dict:
+    """This build against the 0.1.0 release and (when `make dist` has run) the glibc 2.17 dist
+    library: instructions per call (callgrind) and wall clock with both loaded in one process,
+    interleaved, everything on CPU 0."""
+    res: dict = {}
+    version = re.search(r'MX_SSO_VERSION_STRING "(.*)"', (ROOT / "include" / "mx_sso.h").read_text()).group(1)
+    others = {"0.1.0 release": baseline_build(),
+              "dist (glibc 2.17)": ROOT / "target" / "dist" / "stage" / f"mx-sso-{version}-x86_64-linux-gnu" / "lib"}
+    per_call = OUT / "per_call"
+    run(["cc", "-std=c99", "-O2", "-I", ROOT / "include", BENCH / "dist" / "per_call.c", "-o", per_call, "-ldl"])
+    env = dict(os.environ, MX_SSO_EMULATOR_BIN=str(RELEASE / "mx-sso-emulator"))
+    for label, lib_dir in others.items():
+        if lib_dir is None or not (lib_dir / "libmx_sso.so").exists():
+            log(f"builds: {label} not available, skipped")
+            continue
+        log(f"builds: this build against {label}")
+        counts = output([BENCH / "callgrind" / "per-call", lib_dir, RELEASE], env=env)
+        instructions = [int(m) for m in re.findall(r": (\d+) instructions per call", counts)]
+        text = output(["taskset", "-c", "0", WITH_EMULATOR, "--seed", ROOT / "examples" / "demo-users.json",
+                       "--", per_call, soname_file(lib_dir), soname_file(RELEASE),
+                       BUILDS_ROUNDS, BUILDS_PER_ROUND], env=env)
+        medians = [float(m) for m in re.findall(r"median ([\d.]+) us per call", text)]
+        res[label] = {"instructions": instructions, "medians_us": medians}
+    return res
 
 
 # --------------------------------------------------------------------------- statistics
@@ -545,6 +602,23 @@ def report(res: dict) -> str:
                   f"target ≤ 1 µs: {'met' if extra <= 1.0 else 'missed'})."]
         L += [""]
 
+    builds = res.get("builds", {})
+    if builds:
+        L += ["## This build against others (C, `mx_client_update_user`, HTTP keep-alive)", "",
+              "Instructions: user-space instructions per kept-alive call (`bench/callgrind/per-call`, "
+              "callgrind, repeatable on a noisy machine). Wall clock: both libraries loaded in one "
+              f"process (`bench/dist/per_call.c`, dlopen), {BUILDS_ROUNDS} rounds × {BUILDS_PER_ROUND} "
+              "calls each, A B / B A by round, everything on CPU 0; medians.", "",
+              "| other build | its instructions/call | this build's | its µs/call | this build's | this / other (time) |",
+              "|---|---:|---:|---:|---:|---:|"]
+        for label, r in builds.items():
+            ins, med = r.get("instructions", []), r.get("medians_us", [])
+            if len(ins) == 2 and len(med) == 2:
+                L.append(f"| {label} | {ins[0]:,} | {ins[1]:,} | {med[0]:.1f} | {med[1]:.1f} | "
+                         f"**{med[1] / med[0]:.3f}×** |")
+        L += ["", "Targets: no slower than 0.1.0 within noise (the 0.2 restructure and events with no "
+              "handler); the dist library within 5% of the native one.", ""]
+
     if "py_plain" in p:
         s = p["py_plain"]
         L += ["## Python (HTTP keep-alive)", "",
@@ -733,6 +807,7 @@ def main() -> int:
     res = {}
     res["plain"] = with_emulator("plain", bins, [])
     res["tls"] = with_emulator("tls", bins, ["--tls", "--ca-out", str(OUT / "ca.pem")])
+    res["builds"] = suite_builds(bins)
     res["machine"] = machine()
     res["sizes"] = sizes()
     (OUT / "results.json").write_text(json.dumps(res, indent=1))
