@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -208,17 +209,20 @@ func TestCloseRacesWithCalls(t *testing.T) {
 	}
 }
 
-// Close waits for a call in progress (here one the server delays), which then succeeds.
+// Close waits for a call in progress (here one the server delays), which then succeeds: the
+// call's event, delivered before the call returns, is seen before Close returns.
 func TestCloseWaitsForARunningCall(t *testing.T) {
 	emu := needEmulator(t)
 	c, err := NewClient(WithBaseURL(emu.baseURL))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var attemptEnded atomic.Bool
+	c.SetEventHandler(func(Event) { attemptEnded.Store(true) })
 	id := emu.newUser(t)
 	emu.injectFaults(t, map[string]any{"kind": "delay", "ms": 300})
 	before := emu.requests(t)
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() {
 		_, err := c.ReadUser(context.Background(), id)
 		done <- err
@@ -227,6 +231,9 @@ func TestCloseWaitsForARunningCall(t *testing.T) {
 		time.Sleep(time.Millisecond) // until the request reached the server
 	}
 	c.Close()
+	if !attemptEnded.Load() {
+		t.Error("Close returned while a call was still running")
+	}
 	if err := <-done; err != nil {
 		t.Errorf("the call running during Close: %v", err)
 	}

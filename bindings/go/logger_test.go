@@ -59,8 +59,9 @@ func levels(rs []logRecord) string {
 	return strings.Join(ls, ", ")
 }
 
-// DEBUG for a success, WARN for an attempt another one follows, ERROR for the failed last
-// attempt of a call; one attribute per event key.
+// DEBUG for a success, WARN for an attempt followed by a retry or a read-back, INFO for an
+// answer that led to ensure's next step, ERROR for the failed last attempt of a call; one
+// attribute per event key.
 func TestLoggerLevels(t *testing.T) {
 	emu := needEmulator(t)
 	c, out := loggingClient(t, emu)
@@ -86,11 +87,11 @@ func TestLoggerLevels(t *testing.T) {
 		t.Errorf("unknown user: %s", got)
 	}
 
-	// Ensure's "not found" read is followed by the create: a WARN, not an ERROR.
+	// Ensure's "not found" read is followed by the create: INFO, not an ERROR.
 	if _, _, err := c.EnsureUser(ctx, NewUser{ExternalUserGUID: uniqueID(t, "go-log-ensure")}); err != nil {
 		t.Fatal(err)
 	}
-	if got := levels(records(t, out)); got != "WARN user.read MX_ERR_HTTP, DEBUG user.create MX_OK" {
+	if got := levels(records(t, out)); got != "INFO user.read MX_ERR_HTTP, DEBUG user.create MX_OK" {
 		t.Errorf("ensure creating: %s", got)
 	}
 
