@@ -14,7 +14,6 @@ package mxsso
 import "C"
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"runtime/cgo"
@@ -83,7 +82,7 @@ func (s *eventSink) wanted() bool {
 // deliver hands one event to the handler and to the call's trace (the logger).
 func (s *eventSink) deliver(eventJSON []byte, trace *callTrace) {
 	var e Event
-	if err := json.Unmarshal(eventJSON, &e); err != nil {
+	if err := decodeEvent(eventJSON, &e); err != nil {
 		s.complain("an event from the library could not be read", err)
 		return
 	}
