@@ -65,8 +65,9 @@ func (c *Client) call(ctx context.Context, op, id string, body any) ([]byte, err
 // while other goroutines make calls: attempts that end after it returns see the new handler.
 // A handler that panics does not break the call (the first panic is logged to the client's
 // logger, else to slog's default logger). A handler may make calls on any client, but must
-// not Close this one. The logger of [WithLogger], if any, keeps receiving events. After Close
-// it does nothing.
+// not Close this one; a handler that refers to its client keeps the client from being
+// finalized, so Close such a client. The logger of [WithLogger], if any, keeps receiving
+// events. After Close it does nothing.
 func (c *Client) SetEventHandler(handler func(Event)) {
 	if !c.life.acquire() {
 		return
