@@ -3,6 +3,7 @@
 //
 //	bench-go latency OUT ROUNDS PER_ROUND      raw samples "contender<TAB>round<TAB>ns" to OUT
 //	bench-go throughput SECONDS GOROUTINES mxsso|nethttp   one JSON line
+//	bench-go events ROUNDS PER_ROUND           a table: no handler vs handlers (events.go)
 //
 // Environment: MX_SSO_BASE_URL, MX_SSO_API_KEY, MX_SSO_CLIENT_GUID, BENCH_USER.
 package main
@@ -10,6 +11,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -73,8 +75,8 @@ func newNetHTTP() *netHTTP {
 	return &netHTTP{client: &http.Client{Transport: t, Timeout: 30 * time.Second}}
 }
 
-func newMx() *mxsso.Client {
-	c, err := mxsso.NewClient(mxsso.WithBaseURL(baseURL))
+func newMx(opts ...mxsso.Option) *mxsso.Client {
+	c, err := mxsso.NewClient(append([]mxsso.Option{mxsso.WithBaseURL(baseURL), mxsso.WithCredentials(apiKey, clientGUID)}, opts...)...)
 	if err != nil {
 		die("NewClient: %v", err)
 	}
@@ -103,17 +105,18 @@ func latency(out string, rounds, perRound int) {
 		die("%v", err)
 	}
 	raw := []byte(body)
+	ctx := context.Background()
 	type contender struct {
 		name string
 		run  func(n int) ([]int64, error)
 	}
 	cs := []contender{
 		{"mxsso.Client", func(n int) ([]int64, error) {
-			return timed(n, func() error { _, err := mx.UpdateUserJSON(apiKey, clientGUID, userGUID, raw); return err })
+			return timed(n, func() error { _, err := mx.Call(ctx, "user.update", userGUID, raw); return err })
 		}},
 		{"mxsso.Client.UpdateUser", func(n int) ([]int64, error) {
 			return timed(n, func() error {
-				_, err := mx.UpdateUser(apiKey, clientGUID, userGUID, mxsso.UserUpdate{Status: mxsso.StatusDisabled})
+				_, err := mx.UpdateUser(ctx, userGUID, mxsso.UserUpdate{Status: mxsso.StatusDisabled})
 				return err
 			})
 		}},
@@ -156,7 +159,7 @@ func throughput(seconds float64, goroutines int, impl string) {
 		mx := newMx()
 		defer mx.Close()
 		raw := []byte(body)
-		call = func() error { _, err := mx.UpdateUserJSON(apiKey, clientGUID, userGUID, raw); return err }
+		call = func() error { _, err := mx.Call(context.Background(), "user.update", userGUID, raw); return err }
 	case "nethttp":
 		nh := newNetHTTP()
 		call = func() error { _, err := nh.call(); return err }
@@ -191,7 +194,7 @@ func throughput(seconds float64, goroutines int, impl string) {
 
 func main() {
 	if len(os.Args) < 2 {
-		die("usage: bench-go latency OUT ROUNDS PER_ROUND | throughput SECONDS GOROUTINES IMPL")
+		die("usage: bench-go latency OUT ROUNDS PER_ROUND | throughput SECONDS GOROUTINES IMPL | events ROUNDS PER_ROUND")
 	}
 	atoi := func(s string) int {
 		v, err := strconv.Atoi(s)
@@ -209,6 +212,8 @@ func main() {
 			die("%v", err)
 		}
 		throughput(s, atoi(os.Args[3]), os.Args[4])
+	case "events":
+		eventsCost(atoi(os.Args[2]), atoi(os.Args[3]))
 	default:
 		die("unknown mode %s", os.Args[1])
 	}

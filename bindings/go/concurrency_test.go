@@ -1,20 +1,23 @@
 package mxsso
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // 16 goroutines × 50 calls on one Client, each goroutine on its own user, alternating the
-// status; every answer must be that goroutine's user, and the final state must be the last
-// one set. Run under -race.
+// status; every answer must be that goroutine's user, and the final state the last one set.
+// Run under -race.
 func TestConcurrentCallsShareOneClient(t *testing.T) {
 	emu := needEmulator(t)
 	c := emu.newTestClient(t)
+	ctx := context.Background()
 	const goroutines, calls = 16, 50
 	users := make([]string, goroutines)
 	for i := range users {
@@ -32,25 +35,17 @@ func TestConcurrentCallsShareOneClient(t *testing.T) {
 				if i%2 == 0 {
 					status = StatusDisabled
 				}
-				if i%5 == 4 { // some calls through the raw JSON entry point
-					raw, err := c.UpdateUserJSON(emu.apiKey, emu.clientGUID, id, []byte(fmt.Sprintf(`{"status":%q}`, status)))
-					if err != nil {
-						errs <- fmt.Errorf("%s call %d: %w", id, i, err)
-						return
-					}
-					if !strings.Contains(string(raw), id) {
-						errs <- fmt.Errorf("%s call %d: answer for another user: %s", id, i, raw)
+				if i%5 == 4 { // some calls through the JSON entry point
+					raw, err := c.Call(ctx, "user.update", id, []byte(fmt.Sprintf(`{"status":%q}`, status)))
+					if err != nil || !strings.Contains(string(raw), id) {
+						errs <- fmt.Errorf("%s call %d: %s %v", id, i, raw, err)
 						return
 					}
 					continue
 				}
-				user, err := c.UpdateUser(emu.apiKey, emu.clientGUID, id, UserUpdate{Status: status})
-				if err != nil {
-					errs <- fmt.Errorf("%s call %d: %w", id, i, err)
-					return
-				}
-				if user.ExternalUserGUID != id {
-					errs <- fmt.Errorf("%s call %d: answer for %s", id, i, user.ExternalUserGUID)
+				user, err := c.UpdateUser(ctx, id, UserUpdate{Status: status})
+				if err != nil || user.ExternalUserGUID != id {
+					errs <- fmt.Errorf("%s call %d: %+v %v", id, i, user, err)
 					return
 				}
 			}
@@ -62,10 +57,108 @@ func TestConcurrentCallsShareOneClient(t *testing.T) {
 		t.Error(err)
 	}
 	for _, id := range users {
-		// call 49 (odd) set ENABLED
-		if got := emu.user(t, id)["status"].(map[string]any)["name"]; got != "ENABLED" {
-			t.Errorf("%s: final status %v, want ENABLED", id, got)
+		if got := emu.userStatus(t, id); got != "ENABLED" { // call 49 (odd) set ENABLED
+			t.Errorf("%s: final status %s, want ENABLED", id, got)
 		}
+	}
+}
+
+// 16 goroutines ensure the same new user at once, through one shared client and through one
+// client each: one user is created (one POST answered 200), and exactly one call reports
+// created.
+func TestEnsureRace(t *testing.T) {
+	emu := needEmulator(t)
+	shared := emu.newTestClient(t)
+	for _, mode := range []string{"shared client", "client per goroutine"} {
+		t.Run(mode, func(t *testing.T) {
+			id := uniqueID(t, "go-race")
+			emu.clearLog(t)
+			const goroutines = 16
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			type result struct {
+				guid    string
+				created bool
+				err     error
+			}
+			results := make(chan result, goroutines)
+			for g := 0; g < goroutines; g++ {
+				c := shared
+				if mode != "shared client" {
+					c = emu.newTestClient(t)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					user, created, err := c.EnsureUser(context.Background(), NewUser{ExternalUserGUID: id})
+					r := result{created: created, err: err}
+					if user != nil {
+						r.guid = user.GUID
+					}
+					results <- r
+				}()
+			}
+			close(start)
+			wg.Wait()
+			close(results)
+			created, guids := 0, map[string]bool{}
+			for r := range results {
+				if r.err != nil {
+					t.Errorf("EnsureUser: %v", r.err)
+					continue
+				}
+				guids[r.guid] = true
+				if r.created {
+					created++
+				}
+			}
+			if created != 1 || len(guids) != 1 {
+				t.Errorf("created = %d, distinct users = %d; want 1 and 1", created, len(guids))
+			}
+			entries := emu.requestLog(t)
+			posted := 0
+			for _, e := range entries {
+				if e.Method == "POST" && e.Path == "/user" && e.Status != nil && *e.Status == 200 {
+					posted++
+				}
+			}
+			if posted != 1 || emu.user(t, id) == nil {
+				t.Errorf("%d users created on the emulator; want 1", posted)
+			}
+		})
+	}
+}
+
+// The same race for a member.
+func TestEnsureMemberRace(t *testing.T) {
+	emu := needEmulator(t)
+	c := emu.newTestClient(t)
+	userID := emu.newUser(t)
+	id := uniqueID(t, "go-member-race")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created, guids := 0, map[string]bool{}
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			member, made, err := c.EnsureMember(context.Background(), NewMember{ExternalUserGUID: userID, ExternalMemberGUID: id, Credentials: userkey("k")})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("EnsureMember: %v", err)
+				return
+			}
+			guids[member.GUID] = true
+			if made {
+				created++
+			}
+		}()
+	}
+	wg.Wait()
+	if created != 1 || len(guids) != 1 {
+		t.Errorf("created = %d, distinct members = %d; want 1 and 1", created, len(guids))
 	}
 }
 
@@ -79,6 +172,7 @@ func TestCloseRacesWithCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		c.SetEventHandler(func(Event) {})
 		var wg sync.WaitGroup
 		errs := make(chan error, 64)
 		for g := 0; g < 8; g++ {
@@ -86,7 +180,7 @@ func TestCloseRacesWithCalls(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					_, err := c.UpdateUser(emu.apiKey, emu.clientGUID, id, UserUpdate{Status: StatusDisabled})
+					_, err := c.UpdateUser(context.Background(), id, UserUpdate{Status: StatusDisabled})
 					if errors.Is(err, ErrClosed) {
 						return
 					}
@@ -112,5 +206,38 @@ func TestCloseRacesWithCalls(t *testing.T) {
 		for err := range errs {
 			t.Errorf("round %d: %v", round, err)
 		}
+	}
+}
+
+// Close waits for a call in progress (here one the server delays), which then succeeds: the
+// call's event, delivered before the call returns, is seen before Close returns.
+func TestCloseWaitsForARunningCall(t *testing.T) {
+	emu := needEmulator(t)
+	c, err := NewClient(WithBaseURL(emu.baseURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attemptEnded atomic.Bool
+	c.SetEventHandler(func(Event) { attemptEnded.Store(true) })
+	id := emu.newUser(t)
+	emu.injectFaults(t, map[string]any{"kind": "delay", "ms": 300})
+	before := emu.requests(t)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ReadUser(context.Background(), id)
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); emu.requests(t) == before && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // until the request reached the server
+	}
+	c.Close()
+	if !attemptEnded.Load() {
+		t.Error("Close returned while a call was still running")
+	}
+	if err := <-done; err != nil {
+		t.Errorf("the call running during Close: %v", err)
+	}
+	if _, err := c.ReadUser(context.Background(), id); !errors.Is(err, ErrClosed) || !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("call after Close = %v, want ErrClosed and ErrInvalidArgument", err)
 	}
 }

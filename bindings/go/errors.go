@@ -68,7 +68,7 @@ func (c StatusCode) Name() string {
 //	if errors.As(err, &e) && e.HTTPStatus == 400 { ... }
 //	if errors.Is(err, mxsso.ErrTimeout) { ... }
 //
-// No text in an Error holds the API key.
+// No text in an Error holds the API key or a credential's response.
 type Error struct {
 	// Code is the kind of failure.
 	Code StatusCode
@@ -79,7 +79,7 @@ type Error struct {
 	// MXError is the server's own error text (its JSON "error" field), when it sent one,
 	// such as "User with guid X not found.".
 	MXError string
-	// Attempts is how many requests were sent (0 when nothing was sent).
+	// Attempts is how many requests were sent, read-backs included (0 when nothing was sent).
 	Attempts int
 
 	// cause is an underlying error that errors.Is and errors.As also see, such as ErrClosed.
@@ -130,10 +130,10 @@ var (
 // matches [ErrInvalidArgument].
 var ErrClosed = errors.New("mxsso: client is closed")
 
-// errorObject is the library's error object: {"error": {"code": ..., "message": ..., ...}}.
+// errorObject is the library's error object:
+// {"error": {"code": ..., "status": N, "message": ..., "http_status": ..., ...}}.
 type errorObject struct {
 	Error struct {
-		Code       string `json:"code"`
 		Status     *int   `json:"status"`
 		Message    string `json:"message"`
 		HTTPStatus *int   `json:"http_status"`
@@ -142,13 +142,18 @@ type errorObject struct {
 	} `json:"error"`
 }
 
-// errorFromObject builds the Error for a failed call from its status and error object.
-func errorFromObject(code StatusCode, object []byte) *Error {
-	e := &Error{Code: code}
+// errorFromObject builds the Error of a failed call from its error object. The code is the
+// object's numeric "status" (the library's mx_status); returned is the function's own status,
+// used only when the object has none.
+func errorFromObject(returned StatusCode, object []byte) *Error {
+	e := &Error{Code: returned}
 	var parsed errorObject
 	if err := json.Unmarshal(object, &parsed); err != nil {
 		e.Message = "the library's error object could not be read: " + err.Error()
 		return e
+	}
+	if parsed.Error.Status != nil {
+		e.Code = StatusCode(*parsed.Error.Status)
 	}
 	e.Message = parsed.Error.Message
 	e.MXError = parsed.Error.MXError
@@ -159,16 +164,11 @@ func errorFromObject(code StatusCode, object []byte) *Error {
 	return e
 }
 
-// errorFromClientNew builds the Error for a failed mx_client_new, which returns no status:
-// the code is the object's numeric "status".
-func errorFromClientNew(object string) *Error {
-	code := CodeInvalidArgument
-	var parsed errorObject
-	if json.Unmarshal([]byte(object), &parsed) == nil && parsed.Error.Status != nil {
-		code = StatusCode(*parsed.Error.Status)
+// errorFromClientNew builds the Error of a failed mx_client_new, which returns no status: the
+// code is the object's numeric "status" (CodeInvalidArgument when it has none).
+func errorFromClientNew(object []byte) *Error {
+	if len(object) == 0 {
+		return &Error{Code: CodeInvalidArgument, Message: "the client could not be created"}
 	}
-	if object == "" {
-		return &Error{Code: code, Message: "the client could not be created"}
-	}
-	return errorFromObject(code, []byte(object))
+	return errorFromObject(CodeInvalidArgument, object)
 }

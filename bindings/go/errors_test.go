@@ -83,12 +83,21 @@ func TestErrorObjectEdgeCases(t *testing.T) {
 	if e.Code != CodeInternal || e.Message == "" {
 		t.Errorf("unreadable object: %#v", e)
 	}
-	e = errorFromClientNew(`{"error":{"code":"MX_ERR_VALIDATION","status":2,"message":"m","http_status":null}}`)
+	e = errorFromClientNew([]byte(`{"error":{"code":"MX_ERR_VALIDATION","status":2,"message":"m","http_status":null}}`))
 	if e.Code != CodeValidation || e.Message != "m" {
 		t.Errorf("client new: %#v", e)
 	}
-	if e = errorFromClientNew(""); e.Code != CodeInvalidArgument || e.Message == "" {
+	if e = errorFromClientNew(nil); e.Code != CodeInvalidArgument || e.Message == "" {
 		t.Errorf("client new without object: %#v", e)
+	}
+	// The code is the object's numeric status; the returned status only fills in without one.
+	e = errorFromObject(CodeInternal, []byte(`{"error":{"code":"MX_ERR_TIMEOUT","status":4,"message":"t"}}`))
+	if e.Code != CodeTimeout {
+		t.Errorf("code from the object's status: %#v", e)
+	}
+	e = errorFromObject(CodeTransport, []byte(`{"error":{"message":"t"}}`))
+	if e.Code != CodeTransport {
+		t.Errorf("code without a status key: %#v", e)
 	}
 }
 

@@ -1,18 +1,28 @@
 package mxsso
 
 import (
-	"encoding/json"
+	"log/slog"
+	"os"
 	"time"
 )
 
-// Option sets one client option for [NewClient]. Each one is a key of the library's options
-// JSON object; options not given keep the library's defaults, and the library checks every
-// value (a bad one makes NewClient fail with [ErrInvalidArgument]).
+// Option sets one client option for [NewClient]. Each one but [WithLogger] is a key of the
+// library's options JSON object; options not given keep the library's defaults, and the
+// library checks every value (a bad one makes NewClient fail with [ErrInvalidArgument]).
 type Option func(*options)
+
+// The environment variables that a client's credentials default to, as the library's default
+// client's do.
+const (
+	apiKeyEnv     = "MX_SSO_API_KEY"
+	clientGUIDEnv = "MX_SSO_CLIENT_GUID"
+)
 
 // options is the JSON object handed to mx_client_new; only the options set are marshalled.
 type options struct {
 	BaseURL           *string `json:"base_url,omitempty"`
+	APIKey            *string `json:"api_key,omitempty"`
+	ClientGUID        *string `json:"client_guid,omitempty"`
 	TimeoutMS         *int64  `json:"timeout_ms,omitempty"`
 	ConnectTimeoutMS  *int64  `json:"connect_timeout_ms,omitempty"`
 	MaxRetries        *int    `json:"max_retries,omitempty"`
@@ -22,12 +32,59 @@ type options struct {
 	MaxResponseBytes  *int64  `json:"max_response_bytes,omitempty"`
 	AllowInsecureHTTP *bool   `json:"allow_insecure_http,omitempty"`
 	StrictFields      *bool   `json:"strict_fields,omitempty"`
+
+	// logger receives every event (WithLogger); not a library option.
+	logger *slog.Logger
 }
 
-// marshal gives the options JSON object, such as {"base_url":"...","timeout_ms":2000}.
-func (o *options) marshal() (string, error) {
-	text, err := json.Marshal(o)
-	return string(text), err
+// newOptions applies opts, then takes each credential not given from the environment.
+func newOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	fromEnv := func(field **string, variable string) {
+		if *field == nil {
+			if value := os.Getenv(variable); value != "" {
+				*field = &value
+			}
+		}
+	}
+	fromEnv(&o.APIKey, apiKeyEnv)
+	fromEnv(&o.ClientGUID, clientGUIDEnv)
+	return o
+}
+
+// timeout is the client's timeout_ms as a duration (the library's default when not set).
+func (o options) timeout() time.Duration {
+	if o.TimeoutMS == nil || *o.TimeoutMS <= 0 {
+		return defaultTimeout
+	}
+	return time.Duration(*o.TimeoutMS) * time.Millisecond
+}
+
+// WithCredentials sets the API key and the client guid that every call of the client sends
+// (options api_key and client_guid). Without it, a client takes them from the environment
+// variables MX_SSO_API_KEY and MX_SSO_CLIENT_GUID; a client without them fails each call with
+// [ErrInvalidArgument] saying how to set them. The library checks them here (an empty or
+// malformed value makes NewClient fail, naming the option but never showing the key) and
+// never shows the key in an error, an event or a log line.
+func WithCredentials(apiKey, clientGUID string) Option {
+	return func(o *options) {
+		o.APIKey = &apiKey
+		o.ClientGUID = &clientGUID
+	}
+}
+
+// WithLogger sends every event of the client to logger, as a record "mx-sso attempt" with one
+// attribute per event key: DEBUG for a successful attempt; WARN for a failed attempt followed
+// by a retry, or by a read-back of a create whose outcome was unknown; INFO for an answer that
+// led to the workflow's next step (ensure's "not found" read before its create); ERROR for
+// the failed last attempt of a call (a call refused before sending included). A failed attempt
+// without a retry is logged when the call's next attempt or its end shows which it was. It
+// works beside [Client.SetEventHandler].
+func WithLogger(logger *slog.Logger) Option {
+	return func(o *options) { o.logger = logger }
 }
 
 // WithBaseURL sets the server (default https://api2.moneydesktop.com; MX's integration host

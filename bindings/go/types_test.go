@@ -2,6 +2,7 @@ package mxsso
 
 import (
 	"encoding/json"
+	"log/slog"
 	"testing"
 	"time"
 )
@@ -52,7 +53,7 @@ func TestUserDecoding(t *testing.T) {
 				NetWorthWidgetURL:     "https://widgets.moneydesktop.com/raja/net_worth?token=t",
 				SpendingWidgetURL:     "https://widgets.moneydesktop.com/raja/spending?token=t",
 				TransactionsWidgetURL: "https://widgets.moneydesktop.com/raja/transactions?token=t",
-				Status:                UserStatus{Code: 2, Name: "User update succeeded"},
+				Status:                StatusObject{Code: 2, Name: "User update succeeded"},
 			}
 			if *u.Age != 23 || *u.Sex != 1 || *u.CreditScore != 790 {
 				t.Errorf("age/sex/credit score = %d/%d/%d", *u.Age, *u.Sex, *u.CreditScore)
@@ -66,7 +67,7 @@ func TestUserDecoding(t *testing.T) {
 			if u.Birthday != "" || u.Age != nil || u.CreditScore != nil || u.Sex == nil || *u.Sex != 0 {
 				t.Errorf("nulls/sex: %+v", u)
 			}
-			if u.LastLogin != "2012-01-01" || u.ZipCode != "12345" || u.Status != (UserStatus{1, "ENABLED", ""}) {
+			if u.LastLogin != "2012-01-01" || u.ZipCode != "12345" || u.Status != (StatusObject{1, "ENABLED", ""}) {
 				t.Errorf("got %+v", u)
 			}
 		}},
@@ -138,6 +139,8 @@ func TestUserUpdateMarshalsOnlyFieldsSet(t *testing.T) {
 }
 
 func TestOptionsMarshalOnlyOptionsSet(t *testing.T) {
+	t.Setenv("MX_SSO_API_KEY", "")
+	t.Setenv("MX_SSO_CLIENT_GUID", "")
 	for _, tc := range []struct {
 		opts []Option
 		want string
@@ -146,16 +149,82 @@ func TestOptionsMarshalOnlyOptionsSet(t *testing.T) {
 		{[]Option{WithBaseURL("http://127.0.0.1:9"), WithTimeout(2 * time.Second), WithMaxRetries(0)},
 			`{"base_url":"http://127.0.0.1:9","timeout_ms":2000,"max_retries":0}`},
 		{[]Option{WithConnectTimeout(1500 * time.Microsecond), WithProxy(""), WithCAFile("/ca.pem"),
-			WithUserAgent("ua"), WithMaxResponseBytes(10), WithAllowInsecureHTTP(false), WithStrictFields(true)},
+			WithUserAgent("ua"), WithMaxResponseBytes(10), WithAllowInsecureHTTP(false), WithStrictFields(true),
+			WithLogger(slog.Default())},
 			`{"connect_timeout_ms":2,"proxy":"","ca_file":"/ca.pem","user_agent":"ua","max_response_bytes":10,"allow_insecure_http":false,"strict_fields":true}`},
+		{[]Option{WithCredentials("k", "CLT-1")}, `{"api_key":"k","client_guid":"CLT-1"}`},
 	} {
-		var o options
-		for _, opt := range tc.opts {
-			opt(&o)
-		}
-		got, err := o.marshal()
-		if err != nil || got != tc.want {
+		o := newOptions(tc.opts)
+		got, err := json.Marshal(&o)
+		if err != nil || string(got) != tc.want {
 			t.Errorf("options = %s, %v; want %s", got, err, tc.want)
+		}
+	}
+
+	// Credentials not given come from the environment, each on its own.
+	t.Setenv("MX_SSO_API_KEY", "env-key")
+	t.Setenv("MX_SSO_CLIENT_GUID", "CLT-env")
+	o := newOptions(nil)
+	if got, _ := json.Marshal(&o); string(got) != `{"api_key":"env-key","client_guid":"CLT-env"}` {
+		t.Errorf("from the environment: %s", got)
+	}
+	o = newOptions([]Option{WithCredentials("k", "CLT-1")})
+	if got, _ := json.Marshal(&o); string(got) != `{"api_key":"k","client_guid":"CLT-1"}` {
+		t.Errorf("WithCredentials over the environment: %s", got)
+	}
+	if o.timeout() != defaultTimeout || newOptions([]Option{WithTimeout(time.Second)}).timeout() != time.Second {
+		t.Errorf("timeout() does not follow WithTimeout")
+	}
+}
+
+func TestMemberDecoding(t *testing.T) {
+	const example = `{"guid": "MBR-1", "institution_guid": "INS-1", "user_guid": "USR-1", "name": "Checking",
+	  "status": {"status": 1, "name": "ENABLED", "message": ""}, "external_member_guid": "m-1"}`
+	var m Member
+	if err := json.Unmarshal([]byte(example), &m); err != nil {
+		t.Fatal(err)
+	}
+	want := Member{GUID: "MBR-1", InstitutionGUID: "INS-1", UserGUID: "USR-1", Name: "Checking",
+		Status: StatusObject{Code: 1, Name: "ENABLED"}, ExternalMemberGUID: "m-1"}
+	if m != want {
+		t.Errorf("got %+v", m)
+	}
+	for text, status := range map[string]StatusObject{
+		`{"name": null, "status": null, "external_member_guid": null}`: {},
+		`{"status": "ENABLED"}`:                         {Name: "ENABLED"},
+		`{"status": {"status": 2, "extra": [1]}}`:       {Code: 2},
+		`{"status": {"name": "DISABLED", "status": 0}}`: {Name: "DISABLED"},
+	} {
+		var m Member
+		if err := json.Unmarshal([]byte(text), &m); err != nil || m.Status != status || m.Name != "" {
+			t.Errorf("%s: %+v, %v", text, m, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(`{"status": [1]}`), &m); err == nil {
+		t.Errorf("a status array was accepted")
+	}
+}
+
+func TestRequestBodiesMarshalOnlyFieldsSet(t *testing.T) {
+	score := int64(0)
+	for _, tc := range []struct {
+		body any
+		want string
+	}{
+		{NewUser{}, `{}`},
+		{NewUser{ExternalUserGUID: "u", CreditScore: &score, Sex: SexMale},
+			`{"external_user_guid":"u","sex":"MALE","credit_score":0}`},
+		{NewMember{}, `{}`},
+		{NewMember{UserGUID: "USR-1", ExternalUserGUID: "u", ExternalMemberGUID: "m", Name: "n", InstitutionGUID: "INS-1",
+			Credentials: []Credential{{"userkey", "k"}}},
+			`{"user_guid":"USR-1","external_user_guid":"u","external_member_guid":"m","name":"n","institution_guid":"INS-1","credentials":[{"field_name":"userkey","response":"k"}]}`},
+		{memberUpdate{}, `{}`},
+		{memberUpdate{[]Credential{{"login", "l"}, {"password", ""}}},
+			`{"credentials":[{"field_name":"login","response":"l"},{"field_name":"password","response":""}]}`},
+	} {
+		got, err := json.Marshal(tc.body)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("Marshal(%T) = %s, %v; want %s", tc.body, got, err, tc.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,9 +20,7 @@ import (
 )
 
 func main() {
-	apiKey := os.Getenv("MX_SSO_API_KEY")
-	clientGUID := os.Getenv("MX_SSO_CLIENT_GUID")
-	if apiKey == "" || clientGUID == "" || len(os.Args) < 2 || len(os.Args) > 3 {
+	if os.Getenv("MX_SSO_API_KEY") == "" || os.Getenv("MX_SSO_CLIENT_GUID") == "" || len(os.Args) < 2 || len(os.Args) > 3 {
 		fmt.Fprintf(os.Stderr, "usage: MX_SSO_API_KEY=... MX_SSO_CLIENT_GUID=... %s USER_GUID [ENABLED|DISABLED]\n", os.Args[0])
 		os.Exit(2)
 	}
@@ -29,8 +28,9 @@ func main() {
 	if len(os.Args) == 3 {
 		status = mxsso.Status(os.Args[2]) // the library checks the value; nothing is sent if it is wrong
 	}
+	fmt.Fprintf(os.Stderr, "mx-sso %s\n", mxsso.LibraryVersion())
 
-	user, err := updateStatus(apiKey, clientGUID, os.Args[1], status)
+	user, err := updateStatus(os.Args[1], status)
 	if err != nil {
 		fail(err)
 	}
@@ -41,8 +41,9 @@ func main() {
 	fmt.Println(string(out))
 }
 
-// updateStatus sets one user's status through a client configured from the environment.
-func updateStatus(apiKey, clientGUID, userGUID string, status mxsso.Status) (*mxsso.User, error) {
+// updateStatus sets one user's status through a client whose credentials come from the
+// environment (MX_SSO_API_KEY, MX_SSO_CLIENT_GUID).
+func updateStatus(userGUID string, status mxsso.Status) (*mxsso.User, error) {
 	// A long-running program creates one client and keeps it: it reuses connections.
 	opts := []mxsso.Option{mxsso.WithTimeout(10 * time.Second)}
 	if baseURL := os.Getenv("MX_SSO_BASE_URL"); baseURL != "" {
@@ -53,7 +54,7 @@ func updateStatus(apiKey, clientGUID, userGUID string, status mxsso.Status) (*mx
 		return nil, err
 	}
 	defer client.Close()
-	return client.UpdateUser(apiKey, clientGUID, userGUID, mxsso.UserUpdate{Status: status})
+	return client.UpdateUser(context.Background(), userGUID, mxsso.UserUpdate{Status: status})
 }
 
 // fail prints err, with its kind, the HTTP status and MX's own text when there are any, and

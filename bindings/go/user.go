@@ -17,8 +17,8 @@ const (
 	StatusDisabled Status = "DISABLED"
 )
 
-// Sex is a user's sex as the Update user request takes it. (Responses give an integer; see
-// [User].)
+// Sex is a user's sex as the Create user and Update user requests take it. (Responses give an
+// integer; see [User].)
 type Sex string
 
 // The values MX accepts.
@@ -29,10 +29,11 @@ const (
 	SexFemale Sex = "FEMALE"
 )
 
-// UserUpdate is the body of an Update user request: one field per documented body field.
-// Zero fields are left out, so only the fields set are changed. The library checks every
-// value before anything is sent (a bad one fails with [ErrValidation]). MX recommends
-// changing only Status: profile data belongs to the user once created.
+// UserUpdate is the body of an Update user request: one field per documented body field,
+// tagged with MX's JSON name. Zero fields are left out, so only the fields set are changed (to
+// send an empty string, use Call with JSON). The library checks every value before anything
+// is sent (a bad one fails with [ErrValidation]). MX recommends changing only Status: profile
+// data belongs to the user once created.
 type UserUpdate struct {
 	// Email is the user's email address.
 	Email string `json:"email,omitempty"`
@@ -52,6 +53,33 @@ type UserUpdate struct {
 	ZipCode string `json:"zip_code,omitempty"`
 	// Status is StatusEnabled or StatusDisabled.
 	Status Status `json:"status,omitempty"`
+}
+
+// NewUser is the body of a Create user request, and of EnsureUser: the documented fields,
+// tagged with MX's JSON names, zero fields left out. ExternalUserGUID (your own id for the
+// user, not beginning with "USR-") is required (EnsureUser reads the user by it, and a create
+// whose answer was lost is resolved by reading it back); a client with WithStrictFields(false)
+// may leave it out of CreateUser, as MX tolerates for older integrations. A new user has no
+// Status field: it starts ENABLED.
+type NewUser struct {
+	// ExternalUserGUID is your own id for the user.
+	ExternalUserGUID string `json:"external_user_guid,omitempty"`
+	// Email is the user's email address.
+	Email string `json:"email,omitempty"`
+	// FirstName is the user's first name.
+	FirstName string `json:"first_name,omitempty"`
+	// LastName is the user's last name.
+	LastName string `json:"last_name,omitempty"`
+	// Phone is the user's phone number.
+	Phone string `json:"phone,omitempty"`
+	// Birthdate is an ISO 8601 calendar date, YYYY-MM-DD.
+	Birthdate string `json:"birthdate,omitempty"`
+	// Sex is SexMale or SexFemale.
+	Sex Sex `json:"sex,omitempty"`
+	// CreditScore is the user's credit score; nil leaves it out.
+	CreditScore *int64 `json:"credit_score,omitempty"`
+	// ZipCode is a US ZIP code (nnnnn or nnnnn-nnnn) or a Canadian postal code (ana nan).
+	ZipCode string `json:"zip_code,omitempty"`
 }
 
 // User is a user as MX's responses describe it, decoded tolerantly: fields MX leaves out or
@@ -105,20 +133,41 @@ type User struct {
 	// TransactionsWidgetURL is the URL of the transactions widget.
 	TransactionsWidgetURL string `json:"transactions_widget_url"`
 	// Status is the status object of the response.
-	Status UserStatus `json:"status"`
+	Status StatusObject `json:"status"`
 }
 
-// UserStatus is the status object of MX's user responses, such as
+// StatusObject is the status object of MX's user and member responses, such as
 // {"status": 1, "name": "ENABLED", "message": ""} on a read or
 // {"status": 2, "name": "User update succeeded", "message": ""} on an update.
 // MX documents no table of its codes.
-type UserStatus struct {
+type StatusObject struct {
 	// Code is the object's integer "status" field.
 	Code int `json:"status"`
 	// Name is the object's "name" field: a status name or an outcome text.
 	Name string `json:"name"`
 	// Message is the object's "message" field, often empty.
 	Message string `json:"message"`
+}
+
+// UnmarshalJSON accepts the object, null (the zero object) or, tolerating a server that sends
+// the bare name, a string (Name).
+func (s *StatusObject) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	switch {
+	case bytes.Equal(data, []byte("null")):
+		*s = StatusObject{}
+		return nil
+	case len(data) > 0 && data[0] == '"':
+		*s = StatusObject{}
+		return json.Unmarshal(data, &s.Name)
+	}
+	type plain StatusObject // without this method
+	var object plain
+	if err := json.Unmarshal(data, &object); err != nil {
+		return err
+	}
+	*s = StatusObject(object)
+	return nil
 }
 
 // ZipCode is a zip or postal code decoded from a JSON string or number (MX's examples show
