@@ -143,8 +143,11 @@ unsafe impl Sync for CHandler {}
 /// The handler runs on the thread that made the call, once per attempt, before any wait for a
 /// retry; it must be safe to call from every thread that uses the client, with `user_data`.
 /// It may call any mx function except `mx_client_free` of this client. Safe while other threads
-/// call: attempts that end after this returns see the new handler. `user_data` is not freed by
-/// the library; keep it valid until the handler is replaced or the client is freed.
+/// call: attempts that end after this returns see the new handler. An attempt that was already
+/// delivering its event on another thread may still call the previous handler, with the
+/// previous `user_data`, after this returns. `user_data` is not freed by the library: keep the
+/// previous one valid until every call that was in progress when you replaced (or removed) the
+/// handler has returned, or until the client is freed.
 ///
 /// Returns `MX_ERR_INVALID_ARGUMENT` for a NULL `client`, else `MX_OK`.
 #[no_mangle]
