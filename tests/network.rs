@@ -116,6 +116,11 @@ fn an_untrusted_certificate_is_refused_with_an_alert() {
     );
     assert!(err.to_string().contains("ca_file"), "{err}");
     // The server learns why, as from curl ("unknown ca"), not just that the peer went away.
+    // Its connection thread notes it in its own time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while emu.tls_failures().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let failures = emu.tls_failures();
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(
