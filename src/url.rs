@@ -24,6 +24,15 @@ pub fn percent_encode(value: &str) -> String {
     std::borrow::Cow::from(utf8_percent_encode(value, COMPONENT)).into_owned()
 }
 
+/// The port of a URL that names none.
+pub(crate) fn default_port(https: bool) -> u16 {
+    if https {
+        443
+    } else {
+        80
+    }
+}
+
 /// `host`, `host:port`, `[v6]` or `[v6]:port` as the bare host and the port's text, if any; an
 /// error says what is wrong.
 pub(crate) fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), &'static str> {

@@ -150,3 +150,134 @@ fn who_answered_reads_the_server_header() {
         "{text}"
     );
 }
+
+/// A fake proxy on a free port for one behaviour; it counts the connections it accepted.
+struct FakeProxy {
+    port: u16,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FakeProxy {
+    /// `answer`: what it writes after reading a CONNECT head (None: nothing, it stays silent
+    /// for `hold`), then it closes the connection.
+    fn start(answer: Option<&'static str>, hold: std::time::Duration) -> FakeProxy {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match stream.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    match answer {
+                        Some(text) => {
+                            let _ = stream.write_all(text.as_bytes());
+                        }
+                        None => std::thread::sleep(hold),
+                    }
+                });
+            }
+        });
+        FakeProxy { port, accepted }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn client_via(proxy: &str, timeout_ms: u64) -> Result<mx_sso::Client, Error> {
+    mx_sso::Client::new(Options {
+        // The target is never reached: every proxy here fails first.
+        base_url: "https://api2.moneydesktop.com".into(),
+        api_key: Some(SECRET_KEY.into()),
+        client_guid: Some("CLT-1".into()),
+        proxy: Some(proxy.into()),
+        timeout_ms,
+        connect_timeout_ms: timeout_ms.min(1_000),
+        max_retries: 2,
+        ..Options::default()
+    })
+}
+
+#[test]
+fn a_tunnel_closed_before_the_tls_handshake_names_the_proxy_and_is_retried() {
+    let proxy = FakeProxy::start(
+        Some("HTTP/1.1 200 Connection established\r\n\r\n"),
+        std::time::Duration::ZERO,
+    );
+    let client = client_via(&format!("http://127.0.0.1:{}", proxy.port), 10_000).unwrap();
+    let err = client.read_user("anyone").unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.status(), Status::Transport, "{text}");
+    assert!(
+        text.contains(&format!(
+            "the tunnel through the proxy 127.0.0.1:{}",
+            proxy.port
+        )) && text.contains("closed before api2.moneydesktop.com:443 answered"),
+        "{text}"
+    );
+    assert_eq!(
+        err.attempts(),
+        Some(3),
+        "nothing reached MX: retried: {text}"
+    );
+    assert_eq!(proxy.accepted(), 3);
+}
+
+#[test]
+fn a_silent_proxy_is_a_timeout_and_a_closing_one_after_credentials_is_final() {
+    let silent = FakeProxy::start(None, std::time::Duration::from_secs(5));
+    let client = client_via(&format!("http://127.0.0.1:{}", silent.port), 600).unwrap();
+    let started = std::time::Instant::now();
+    let err = client.read_user("anyone").unwrap_err();
+    assert_eq!(err.status(), Status::Timeout, "{err}");
+    assert!(
+        err.to_string().contains("did not answer CONNECT in time"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "bounded by timeout_ms"
+    );
+
+    let closing = FakeProxy::start(Some(""), std::time::Duration::ZERO);
+    let with_password = format!("http://bank:PROXY-PASS-9@127.0.0.1:{}", closing.port);
+    let client = client_via(&with_password, 10_000).unwrap();
+    let err = client.read_user("anyone").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("without answering CONNECT") && text.contains("not retried"),
+        "{text}"
+    );
+    assert_eq!(closing.accepted(), 1, "credentials sent once: {text}");
+    assert!(
+        !text.contains("PROXY-PASS-9") && !text.contains(SECRET_KEY),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_https_proxy_whose_certificate_is_untrusted_is_refused_once() {
+    // The TLS emulator stands in for a proxy reached over TLS: its CA is not trusted here.
+    let fake_proxy = Emulator::start(Config::tls()).expect("emulator starts");
+    let client = client_via(fake_proxy.base_url(), 10_000).unwrap();
+    let err = client.read_user("anyone").unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.status(), Status::Transport, "{text}");
+    assert_eq!(err.attempts(), Some(1), "{text}");
+    assert!(
+        text.contains("the TLS handshake with the proxy") && text.contains("set ca_file"),
+        "{text}"
+    );
+}

@@ -64,24 +64,31 @@ impl Tinyproxy {
             ),
         )
         .unwrap();
+        let output = fs::File::create(dir.join("tinyproxy.out")).unwrap();
         let child = Command::new("tinyproxy")
             .arg("-d")
             .arg("-c")
             .arg(&config)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(output)
             .spawn()
             .expect("tinyproxy starts: install it (apt-get install tinyproxy); .ci/run does");
-        let proxy = Tinyproxy { child, port, dir };
+        let mut proxy = Tinyproxy { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // Listening, and this tinyproxy is still alive (not another process on a reused port).
+        while TcpStream::connect(("127.0.0.1", port)).is_err() || proxy.exited() {
             assert!(
-                Instant::now() < deadline,
-                "tinyproxy did not listen on {port}"
+                !proxy.exited() && Instant::now() < deadline,
+                "tinyproxy did not listen on {port}: {}",
+                fs::read_to_string(proxy.dir.join("tinyproxy.out")).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
         proxy
+    }
+
+    fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
     }
 
     fn url(&self) -> String {
@@ -358,9 +365,12 @@ fn a_wrong_password_is_sent_once_and_named_as_the_proxys_refusal() {
     );
     assert!(!text.contains("WRONG-PASSWORD"), "{text}");
 
-    // No credentials at all: the proxy's 407 and what to do.
+    // No credentials at all: the proxy's 407 and what to do, once.
     let client = out.client(&emu, Some(&proxy.url())).unwrap();
-    let text = out.call(&client, &id).unwrap_err().to_string();
+    let err = out.call(&client, &id).unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.attempts(), Some(1), "{text}");
+    assert_eq!(proxy.connects(), 2, "one more CONNECT: {text}");
     assert!(
         text.contains("requires authentication (HTTP 407 Proxy Authentication Required)")
             && text.contains("http://user:password@host:port"),

@@ -30,6 +30,8 @@ pub struct Client {
     fresh_agent: Agent,
     base: BaseUrl,
     options: Options,
+    /// The proxy's password and token, masked in messages like the call's own secrets.
+    proxy_secrets: Vec<String>,
     events: events::EventSink,
     counters: events::Counters,
 }
@@ -48,11 +50,14 @@ impl Client {
         let base = options.check()?;
         let proxy = crate::proxy::proxy(options.proxy.as_deref(), &base)?;
         let https_proxy = proxy.as_ref().is_some_and(|p| p.is_https());
-        let tls =
-            crate::http::tls::client_config(base.https || https_proxy, options.ca_file.as_deref())?;
+        let tls = crate::http::tls_config::client_config(
+            base.https || https_proxy,
+            options.ca_file.as_deref(),
+        )?;
         Ok(Client {
             agent: agent(&options, proxy.as_ref(), tls.clone(), true),
             fresh_agent: agent(&options, proxy.as_ref(), tls, false),
+            proxy_secrets: proxy.as_ref().map(|p| p.secrets()).unwrap_or_default(),
             base,
             options,
             events: events::EventSink::default(),

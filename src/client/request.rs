@@ -271,9 +271,11 @@ impl Client {
             secrets: Secrets::new(
                 api_key,
                 checked
-                    .as_ref()
-                    .map(|c| c.secrets.clone())
-                    .unwrap_or_default(),
+                    .iter()
+                    .flat_map(|c| c.secrets.iter())
+                    .chain(&self.proxy_secrets)
+                    .cloned()
+                    .collect(),
             ),
             deadline: Instant::now() + Duration::from_millis(timeout_ms),
             timeout_ms,
@@ -515,7 +517,7 @@ impl Client {
                             Attempted::ConnectFailed
                         }
                         AttemptError::Tls(_) => Attempted::Refused,
-                        AttemptError::Proxy(proxy) if proxy.is_refusal() => Attempted::Refused,
+                        AttemptError::Proxy(proxy) if proxy.is_final() => Attempted::Refused,
                         AttemptError::Proxy(_) => Attempted::ConnectFailed,
                         AttemptError::ClosedWithoutAnswer(_) => Attempted::Closed {
                             pooled: !trace.connect_started,

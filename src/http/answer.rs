@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use super::attempt::{rustls_error, Answer, AttemptError};
+use super::attempt::{Answer, AttemptError};
 use super::quote::{body_text, foreign};
+use super::tls::rustls_error;
 use crate::error::Error;
 use crate::options::Options;
 use crate::redact::Secrets;
@@ -29,38 +30,44 @@ pub(crate) fn success_body(
     }
     let not_json = |why: String| Error::Response {
         status,
-        message: format!(
-            "MX answered HTTP {status} but {why}; an answer that is not JSON may come from a \
-             proxy or gateway between this host and MX"
-        ),
+        message: format!("MX answered HTTP {status} but {why}"),
         attempts,
     };
-    let quoted = || body_text(&answer.body, answer.content_type.as_deref(), secrets);
+    // A body that looks like JSON is likely MX's own answer (under a wrong Content-Type, or cut
+    // short), which can hold a login token or widget URLs: never quoted. Anything else (a
+    // gateway's page) is, with a word on where such an answer comes from.
+    let json_like = matches!(
+        answer.body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    );
+    let described = || {
+        if json_like {
+            format!(
+                "{} bytes that look like JSON, not quoted: they may hold login material",
+                answer.body.len()
+            )
+        } else {
+            format!(
+                "it starts with {:?}; such an answer may come from a proxy or gateway between \
+                 this host and MX",
+                body_text(&answer.body, answer.content_type.as_deref(), secrets)
+            )
+        }
+    };
     if let Some(ct) = &answer.content_type {
         if !is_json_content_type(ct) {
             return Err(not_json(format!(
-                "with Content-Type {:?}, not application/json: {:?}",
+                "with Content-Type {:?}, not application/json ({})",
                 foreign(ct.as_bytes(), secrets),
-                quoted()
+                described()
             )));
         }
     }
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body) {
-        // Broken JSON is likely MX's own answer cut short, holding a login token or widget
-        // URLs: never quoted. Anything else (a gateway's page) is.
-        let json_like = matches!(
-            answer.body.iter().find(|b| !b.is_ascii_whitespace()),
-            Some(b'{' | b'[')
-        );
-        return Err(not_json(if json_like {
-            format!(
-                "the body is not JSON ({e}; {} bytes, not quoted: broken JSON may be a cut \
-                 answer holding login material)",
-                answer.body.len()
-            )
-        } else {
-            format!("the body is not JSON ({e}); it starts with {:?}", quoted())
-        }));
+        return Err(not_json(format!(
+            "the body is not JSON ({e}; {})",
+            described()
+        )));
     }
     String::from_utf8(answer.body).map_err(|_| not_json("the body is not UTF-8".into()))
 }
@@ -335,7 +342,20 @@ mod tests {
         let page = success_body(answer("Please sign in"), 1, &secrets, false)
             .unwrap_err()
             .to_string();
-        assert!(page.contains("\"Please sign in\""), "{page}");
+        assert!(
+            page.contains("\"Please sign in\"") && page.contains("proxy"),
+            "{page}"
+        );
+        // MX's answer under a wrong Content-Type: not quoted either.
+        let mut mislabelled = answer(cut.trim_end_matches('"'));
+        mislabelled.content_type = Some("text/plain".into());
+        let text = success_body(mislabelled, 1, &secrets, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("text/plain") && !text.contains("TOKEN-123"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -6,9 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use ureq::Agent;
 
+use super::proxy_error::{into_proxy_error, ProxyError};
 use super::resolver::FastResolver;
+use super::tls::rustls_error;
 use super::tracking::{self, TrackingConnector};
-use super::tunnel::{into_proxy_error, ProxyError};
 use crate::operation::Method;
 use crate::options::Options;
 use crate::proxy::Proxy;
@@ -203,15 +204,6 @@ fn classify_request_error(e: ureq::Error) -> AttemptError {
 /// handshake (rustls reports it as an I/O error of kind `InvalidData` wrapping its own error).
 fn is_tls_refusal(e: &ureq::Error) -> bool {
     matches!(e, ureq::Error::Tls(_)) || rustls_error(e).is_some()
-}
-
-/// The rustls error inside an error of ureq's, if any.
-pub(crate) fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
-    match e {
-        ureq::Error::Rustls(inner) => Some(inner),
-        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
-        _ => None,
-    }
 }
 
 fn is_closed_kind(kind: io::ErrorKind) -> bool {

@@ -24,6 +24,14 @@ pub(crate) fn body_text(body: &[u8], content_type: Option<&str>, secrets: &Secre
     cut(secrets.mask(&html_words(&text)))
 }
 
+/// Text from a server made fit for a message: printable ASCII only, at most `max_chars`.
+pub(crate) fn printable(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(max_chars)
+        .collect()
+}
+
 fn cut(mut text: String) -> String {
     if text.len() > MAX_QUOTED_BYTES {
         let mut end = MAX_QUOTED_BYTES;
@@ -109,9 +117,18 @@ mod tests {
         let secrets = Secrets::default();
         assert_eq!(
             body_text(page.as_bytes(), Some("text/html; charset=utf-8"), &secrets),
-            "502 Bad Gateway Certificate verify failed: unable to get local issuer certificate & more"
+            concat!(
+                "502 Bad Gateway Certificate verify failed: ",
+                "unable to get local issuer certificate & more"
+            )
         );
         // Without a content type, a body that starts with markup is read as HTML too.
+        assert_eq!(
+            printable("\u{7}Bell\u{e9}", 100),
+            "Bell",
+            "control, non-ASCII dropped"
+        );
+        assert_eq!(printable("Proxy Authentication Required", 5), "Proxy");
         assert_eq!(body_text(b"  <p>down</p>", None, &secrets), "down");
         assert_eq!(body_text(b"plain <text>", None, &secrets), "plain <text>");
         // An unclosed tag or script ends the text instead of running away.

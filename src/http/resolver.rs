@@ -15,6 +15,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::NextTimeout;
 
 use super::tracking::{record, CONNECT_FAILED};
+use crate::url::default_port;
 
 /// How long a resolved name is reused. Short, so that DNS changes (fail-over) are seen quickly.
 const NAME_CACHE_TTL: Duration = Duration::from_secs(10);
@@ -44,7 +45,7 @@ impl Resolver for FastResolver {
         };
         let port = uri
             .port_u16()
-            .unwrap_or(if scheme == "https" { 443 } else { 80 });
+            .unwrap_or_else(|| default_port(scheme == "https"));
         let bare_host = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = bare_host.parse::<IpAddr>() {
             let mut addrs = self.empty();

@@ -47,7 +47,7 @@ impl<In: Transport> Connector<In> for LeanTcpConnector {
             // An earlier connector (a CONNECT proxy) already made the connection.
             return Ok(Some(Either::A(transport)));
         }
-        let stream = connect_any(&details.addrs, details.timeout)?;
+        let stream = connect_any(&details.addrs, time_left(details))?;
         if details.config.no_delay() {
             stream.set_nodelay(true)?;
         }
@@ -68,8 +68,8 @@ impl<In: Transport> Connector<In> for LeanTcpConnector {
     }
 }
 
-/// What is left of the connect deadline of `details` now: the later steps of a connection (the
-/// proxy's answer, the TLS handshake) share the one deadline with the TCP connect.
+/// What is left of the connect deadline of `details` now: every step of a connection (the
+/// proxy's name and answer, the TCP connects, the TLS handshakes) shares the one deadline.
 pub(crate) fn time_left(details: &ConnectionDetails) -> NextTimeout {
     let mut timeout = details.timeout;
     if let (UreqDuration::Exact(limit), UreqInstant::Exact(now), UreqInstant::Exact(start)) =
@@ -231,6 +231,8 @@ impl Transport for LeanTcpTransport {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        // Held output goes out before the deadline is checked: a request's last bytes are
+        // always sent by the read of its answer (what `Drop` relies on).
         self.send_pending(&timeout.for_write())?;
         let timeout = timeout.for_read();
         if timeout.after.is_zero() {

@@ -1,104 +1,137 @@
-//! TLS settings: rustls with the ring provider, TLS 1.2 and 1.3, roots from the OS store plus an
-//! optional CA file.
+//! TLS over the connection below it (the lean TCP transport, or a proxy's tunnel), with rustls.
 //!
-//! The OS store is what curl uses and what corporate TLS inspection relies on. Verification is
-//! never turned off.
+//! It takes the place of ureq's `RustlsConnector` for one reason: when a handshake fails
+//! (an untrusted certificate), rustls writes the alert that tells the server why with one
+//! vectored write, and ureq's transport adapter turns that into a write of the first queued
+//! record only (under TLS 1.3, a ChangeCipherSpec), so the alert was lost and the server's log
+//! read "peer closed connection" where curl's reads "unknown ca". Here every queued record is
+//! written before the error is returned.
 
-use std::sync::{Arc, OnceLock};
+use std::fmt;
+use std::io::{Read, Write};
+use std::sync::Arc;
 
-use rustls::pki_types::CertificateDer;
-use rustls::{ClientConfig, RootCertStore};
-use ureq::tls::PemItem;
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
+    TransportAdapter,
+};
 
-use crate::error::Error;
+use super::tcp::time_left;
 
-/// The TLS settings of a client. The OS store is only read when `os_roots` is set (the base URL
-/// or the proxy is `https://`; reading it takes milliseconds); `ca_file` is always read, so that
-/// a wrong path is reported when the client is made.
-pub(crate) fn client_config(
-    os_roots: bool,
-    ca_file: Option<&str>,
-) -> Result<Arc<ClientConfig>, Error> {
-    let mut roots = if os_roots {
-        native_roots().clone()
-    } else {
-        RootCertStore::empty()
-    };
-    if let Some(path) = ca_file {
-        roots.add_parsable_certificates(read_ca_file(path)?);
-    }
-    if os_roots && roots.is_empty() {
-        return Err(Error::InvalidArgument(
-            "no trusted root certificates: the operating system's certificate store is empty \
-             or unreadable (install ca-certificates, or set ca_file to a PEM bundle)"
-                .into(),
-        ));
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(rustls::ALL_VERSIONS)
-        .map_err(|e| Error::Internal(format!("TLS settings: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+/// Wraps a connection in TLS when the request's (or the proxy's) URL is `https://`.
+pub(crate) struct TlsConnector {
+    config: Arc<ClientConfig>,
 }
 
-/// The operating system's trusted roots, read and parsed once per process: reading them costs
-/// ~2 ms and hundreds of syscalls (the bundle and every file in /etc/ssl/certs), too much to
-/// pay for every client.
-fn native_roots() -> &'static RootCertStore {
-    static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
-    ROOTS.get_or_init(|| {
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        roots
-    })
+impl TlsConnector {
+    pub(crate) fn new(config: Arc<ClientConfig>) -> Self {
+        TlsConnector { config }
+    }
 }
 
-fn read_ca_file(path: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::InvalidArgument(format!("ca_file {path:?} cannot be read: {e}")))?;
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(PemItem::Certificate(cert)) => certs.push(CertificateDer::from(cert.der().to_vec())),
-            Ok(_) => {}
-            Err(e) => {
-                return Err(Error::InvalidArgument(format!(
-                    "ca_file {path:?} is not a valid PEM file: {e}"
-                )))
-            }
+impl fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConnector").finish_non_exhaustive()
+    }
+}
+
+impl<In: Transport> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else {
+            // A connector below always makes the connection; without one there is nothing to
+            // wrap (a bug in the chain, reported rather than panicking as ureq's does).
+            return Err(ureq::Error::ConnectionFailed);
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
         }
+        let host = details
+            .uri
+            .host()
+            .ok_or(ureq::Error::ConnectionFailed)?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|_| ureq::Error::Tls("the host is not a valid TLS server name"))?;
+        let mut conn = ClientConnection::new(self.config.clone(), name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        sock.set_timeout(time_left(details));
+        if let Err(e) = conn.complete_io(&mut sock) {
+            // Whatever rustls queued (the alert saying why) goes out before the connection is
+            // dropped; the lean TCP transport sends what it still holds when dropped.
+            while conn.wants_write() {
+                match conn.write_tls(&mut sock) {
+                    Ok(n) if n > 0 => {}
+                    _ => break,
+                }
+            }
+            return Err(e.into());
+        }
+        let buffers = LazyBuffers::new(
+            details.config.input_buffer_size(),
+            details.config.output_buffer_size(),
+        );
+        Ok(Some(Either::B(TlsTransport {
+            buffers,
+            stream: StreamOwned::new(conn, sock),
+        })))
     }
-    if certs.is_empty() {
-        return Err(Error::InvalidArgument(format!(
-            "ca_file {path:?} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-        )));
-    }
-    Ok(certs)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A TLS connection as ureq's transport.
+pub(crate) struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
 
-    #[test]
-    fn ca_file_errors_name_the_file() {
-        let err = client_config(false, Some("/nonexistent/ca.pem")).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/ca.pem"));
-        let dir = std::env::temp_dir().join(format!("mx-sso-tls-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let empty = dir.join("empty.pem");
-        std::fs::write(&empty, "not a certificate\n").unwrap();
-        let err = client_config(false, empty.to_str())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("no PEM certificate"), "{err}");
-        std::fs::remove_dir_all(&dir).ok();
+impl fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsTransport").finish_non_exhaustive()
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
     }
 
-    #[test]
-    fn plain_http_needs_no_roots() {
-        assert!(client_config(false, None).is_ok());
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
+
+/// The rustls error inside an error of ureq's, if any.
+pub(crate) fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Rustls(inner) => Some(inner),
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
     }
 }

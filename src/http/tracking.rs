@@ -10,7 +10,7 @@ use std::sync::Arc;
 use ureq::unversioned::transport::{ConnectionDetails, Connector, Transport};
 
 use super::tcp::LeanTcpConnector;
-use super::tls_stream::TlsConnector;
+use super::tls::TlsConnector;
 use super::tunnel::{TunnelConnector, TunnelSettings};
 
 /// What happened to connection set-up (name resolution included) during one attempt on this
@@ -24,9 +24,13 @@ pub struct AttemptTrace {
 }
 
 thread_local! {
-    static TRACE: Cell<AttemptTrace> = const { Cell::new(AttemptTrace { connect_started: false, connect_failed: false }) };
+    static TRACE: Cell<AttemptTrace> = const { Cell::new(NO_TRACE) };
 }
 
+const NO_TRACE: AttemptTrace = AttemptTrace {
+    connect_started: false,
+    connect_failed: false,
+};
 pub(crate) const CONNECT_STARTED: AttemptTrace = AttemptTrace {
     connect_started: true,
     connect_failed: false,
@@ -53,7 +57,7 @@ pub fn finish_attempt() -> AttemptTrace {
 
 /// The connector chain: the tunnel through an HTTP CONNECT proxy when the client has one
 /// ([`super::tunnel`]), else the lean TCP transport ([`super::tcp`]); then TLS for `https`
-/// ([`super::tls_stream`]).
+/// ([`super::tls`]).
 /// Each new connection is recorded for the retry logic. (SOCKS proxies are not compiled in;
 /// ureq's default chain would only warn about them.)
 type Chain = ureq::unversioned::transport::ChainedConnector<

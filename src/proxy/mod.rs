@@ -7,7 +7,7 @@ mod no_proxy;
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::http::tunnel::TunnelSettings;
+use crate::http::tunnel::{basic_credentials, TunnelSettings};
 use crate::options::BaseUrl;
 use crate::url::split_host_port;
 
@@ -38,6 +38,15 @@ impl Proxy {
     /// The proxy itself is reached over TLS (`https://` proxy URL).
     pub(crate) fn is_https(&self) -> bool {
         self.setting.protocol() == ureq::ProxyProtocol::Https
+    }
+
+    /// The password and the `Proxy-Authorization` token: masked in every message, like the
+    /// API key (a proxy's error page may echo them).
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        match self.setting.password() {
+            Some(password) => vec![password.to_string(), basic_credentials(&self.setting)],
+            None => Vec::new(),
+        }
     }
 
     pub(crate) fn tunnel(&self, user_agent: &str) -> TunnelSettings {
@@ -89,7 +98,9 @@ fn select(
             }) else {
                 return Ok(None);
             };
-            let no_proxy = NO_PROXY_VARIABLES.iter().find_map(|name| env(name));
+            let no_proxy = NO_PROXY_VARIABLES
+                .iter()
+                .find_map(|name| env(name).filter(|value| !value.is_empty()));
             if no_proxy.is_some_and(|list| no_proxy::exempts(&list, &base.host)) {
                 // Never used for this host, so never checked: the calls go out directly.
                 return Ok(None);
@@ -127,6 +138,13 @@ fn parse(value: &str, origin: &str) -> Result<Proxy, Error> {
         _ => return Err(bad("its scheme is neither http:// nor https://")),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // An `@` past the authority: a user or password with a bare `/`, `?` or `#`, which would
+    // otherwise be read as a host (and the start of the password shown as one).
+    if rest[authority.len()..].contains('@') {
+        return Err(bad(
+            "its user or password holds '/', '?' or '#': percent-encode them (%2F, %3F, %23)",
+        ));
+    }
     let (userinfo, host_port) = match authority.rfind('@') {
         Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
         None => (None, authority),
@@ -240,6 +258,13 @@ mod tests {
             ("NO_PROXY", "localhost,.moneydesktop.com"),
         ];
         assert_eq!(from(&vars).unwrap(), None);
+        // An empty no_proxy is unset, as in curl: NO_PROXY applies.
+        let empty_lower = [
+            ("HTTPS_PROXY", "http://p:1"),
+            ("no_proxy", ""),
+            ("NO_PROXY", ".com"),
+        ];
+        assert_eq!(from(&empty_lower).unwrap(), None);
         let lower_wins = [
             ("HTTPS_PROXY", "http://p:1"),
             ("no_proxy", "example.com"),
@@ -262,6 +287,9 @@ mod tests {
             ("http://user:s3cret@127.0.0.1:0", "port"),
             ("ftp://user:s3cret@proxy:21", "scheme"),
             ("http://user:s3cret@:3128", "no host"),
+            ("http://user:s3/cret@127.0.0.1:3128", "percent-encode"),
+            ("http://svc:9021/Xq@127.0.0.1:3128", "percent-encode"),
+            ("http://user:s3#cret@127.0.0.1:3128", "percent-encode"),
         ] {
             let e = from(&[("HTTPS_PROXY", value)]).unwrap_err();
             assert!(e.contains("HTTPS_PROXY") && e.contains(why), "{value}: {e}");

@@ -1,47 +1,66 @@
-//! `NO_PROXY` as curl reads it (lib/noproxy.c): which hosts are reached directly even though a
-//! proxy is set in the environment.
+//! `NO_PROXY` as curl reads it (`Curl_check_noproxy` in curl's lib/noproxy.c): which hosts are
+//! reached directly even though a proxy is set in the environment.
 //!
-//! Entries are separated by commas or whitespace. `*` alone exempts every host. A name entry
-//! exempts that name and every name below it (`example.com` and `.example.com` both exempt
-//! `example.com` and `api.example.com`), without regard to letter case or a trailing dot. An IP
-//! entry exempts that address, and a CIDR entry (`10.0.0.0/8`, `fd00::/8`) every address in
-//! it; an IP host is never matched by name. Ports in entries are not supported (as in curl).
+//! The value `*` exempts every host. Otherwise entries are separated by commas, with blanks
+//! around them; a blank not followed by a comma ends the list. A name entry exempts that name and
+//! every name below it (`example.com` and `.example.com` both exempt `example.com` and
+//! `api.example.com`), whatever the letter case, ignoring one trailing dot. When the host is an
+//! IP address, an entry is an address or a CIDR range (`10.0.0.0/8`, `fd00::/8`; a `/0` means
+//! the address alone, as in curl); names never match it. Ports in entries are not supported.
 
 use std::net::IpAddr;
 
 /// Whether `no_proxy` (the variable's value) exempts `host` (bare: an IPv6 address without
 /// brackets).
 pub(crate) fn exempts(no_proxy: &str, host: &str) -> bool {
-    let host = host.trim_end_matches('.');
-    let host_ip = host.parse::<IpAddr>().ok();
-    no_proxy
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|entry| !entry.is_empty())
-        .any(|entry| match host_ip {
-            _ if entry == "*" => true,
-            Some(ip) => matches_ip(entry, ip),
-            None => matches_name(entry, host),
-        })
+    if no_proxy == "*" {
+        return true;
+    }
+    let ip = host.parse::<IpAddr>().ok();
+    let name = host.strip_suffix('.').unwrap_or(host);
+    entries(no_proxy).any(|entry| match ip {
+        Some(ip) => matches_ip(entry, ip),
+        None => matches_name(entry, name),
+    })
 }
 
-fn matches_name(entry: &str, host: &str) -> bool {
-    let entry = entry.trim_start_matches('.').trim_end_matches('.');
-    if entry.is_empty() || entry.len() > host.len() {
+/// The entries of the list, as curl's loop takes them.
+fn entries(list: &str) -> impl Iterator<Item = &str> {
+    let is_blank = |c: char| c == ' ' || c == '\t';
+    let mut rest = Some(list);
+    std::iter::from_fn(move || loop {
+        let text = rest?.trim_start_matches(is_blank);
+        let end = text
+            .find(|c: char| is_blank(c) || c == ',')
+            .unwrap_or(text.len());
+        let (entry, after) = text.split_at(end);
+        let after = after.trim_start_matches(is_blank);
+        rest = after
+            .starts_with(',')
+            .then(|| after.trim_start_matches(','));
+        if !entry.is_empty() {
+            return Some(entry);
+        }
+    })
+}
+
+fn matches_name(entry: &str, name: &str) -> bool {
+    let entry = entry.strip_suffix('.').unwrap_or(entry);
+    let entry = entry.strip_prefix('.').unwrap_or(entry);
+    if entry.is_empty() || entry.len() > name.len() {
         return false;
     }
-    let tail = &host[host.len() - entry.len()..];
-    tail.eq_ignore_ascii_case(entry)
-        && (host.len() == entry.len() || host.as_bytes()[host.len() - entry.len() - 1] == b'.')
+    let split = name.len() - entry.len();
+    name.is_char_boundary(split)
+        && name[split..].eq_ignore_ascii_case(entry)
+        && (split == 0 || name.as_bytes()[split - 1] == b'.')
 }
 
 fn matches_ip(entry: &str, ip: IpAddr) -> bool {
-    let entry = entry.trim_start_matches('[').trim_end_matches(']');
     let (address, bits) = match entry.split_once('/') {
-        Some((address, bits)) => match bits.parse::<u32>() {
-            Ok(bits) => (address, Some(bits)),
-            Err(_) => return false,
-        },
-        None => (entry, None),
+        // curl reads the bits with atoi: text that is not a number is 0, "the whole address".
+        Some((address, bits)) => (address, bits.parse::<u32>().unwrap_or(0)),
+        None => (entry, 0),
     };
     let Ok(network) = address.parse::<IpAddr>() else {
         return false;
@@ -55,14 +74,11 @@ fn matches_ip(entry: &str, ip: IpAddr) -> bool {
     }
 }
 
-/// Whether the first `bits` (all of them when `None`) of two `width`-bit addresses agree.
-fn prefix_matches(network: u128, address: u128, width: u32, bits: Option<u32>) -> bool {
-    let bits = bits.unwrap_or(width);
+/// Whether the first `bits` of two `width`-bit addresses agree; 0 bits means all of them.
+fn prefix_matches(network: u128, address: u128, width: u32, bits: u32) -> bool {
+    let bits = if bits == 0 { width } else { bits };
     if bits > width {
         return false;
-    }
-    if bits == 0 {
-        return true;
     }
     let shift = width - bits;
     (network >> shift) == (address >> shift)
@@ -81,10 +97,11 @@ mod tests {
         ] {
             assert!(exempts(list, "api2.moneydesktop.com"), "{list}");
             assert!(exempts(list, "moneydesktop.com"), "{list}");
+            assert!(exempts(list, "api2.moneydesktop.com."), "{list}");
             assert!(!exempts(list, "notmoneydesktop.com"), "{list}");
         }
         assert!(exempts(
-            "a.example other.example\tapi2.moneydesktop.com",
+            "a.example , ,other.example,\tapi2.moneydesktop.com",
             "api2.moneydesktop.com"
         ));
         assert!(!exempts(
@@ -96,8 +113,17 @@ mod tests {
             !exempts("*.example", "a.example"),
             "curl has no wildcards but `*` alone"
         );
+        assert!(
+            !exempts("localhost,*", "a.example"),
+            "`*` counts only as the whole value"
+        );
         assert!(!exempts("", "api2.moneydesktop.com"));
         assert!(!exempts(" , ,", "api2.moneydesktop.com"));
+        // A blank not followed by a comma ends the list, as in curl.
+        assert!(!exempts(
+            "localhost api2.moneydesktop.com",
+            "api2.moneydesktop.com"
+        ));
     }
 
     #[test]
@@ -109,11 +135,17 @@ mod tests {
         );
         assert!(exempts("127.0.0.0/8", "127.1.2.3"));
         assert!(!exempts("10.0.0.0/8", "11.0.0.1"));
-        assert!(exempts("0.0.0.0/0", "192.0.2.1"));
+        assert!(
+            !exempts("0.0.0.0/0", "192.0.2.1"),
+            "/0 is the address alone, as in curl"
+        );
+        assert!(exempts("192.0.2.1/0", "192.0.2.1"));
         assert!(!exempts("10.0.0.0/33", "10.0.0.1"));
-        assert!(!exempts("10.0.0.0/x", "10.0.0.1"));
         assert!(exempts("::1", "::1"));
-        assert!(exempts("[::1]", "::1"));
+        assert!(
+            !exempts("[::1]", "::1"),
+            "curl does not strip brackets from entries"
+        );
         assert!(exempts("fd00::/8", "fd12:3456::1"));
         assert!(!exempts("fd00::/8", "fe80::1"));
         assert!(!exempts("127.0.0.1", "::1"));

@@ -16,9 +16,9 @@ pub(crate) enum Attempted {
     },
     /// Resolving, connecting or the proxy tunnel failed (or timed out): nothing was sent.
     ConnectFailed,
-    /// The TLS handshake, or the proxy (its credentials, or its policy with a 4xx), refused
-    /// the connection: retrying cannot change that, and re-sending a wrong proxy password
-    /// could lock the account. Nothing was sent.
+    /// The TLS handshake, or the proxy (its credentials, its policy, or no usable answer after
+    /// credentials were sent), refused the connection: retrying cannot change that, and
+    /// re-sending a wrong proxy password could lock the account. Nothing was sent.
     Refused,
     /// The connection closed before any answer. `pooled`: it was a reused idle connection,
     /// which the server may have closed while idle.
