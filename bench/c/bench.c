@@ -221,28 +221,8 @@ static void curl_teardown(struct curl_ctx *c) {
   free(c->body.data);
 }
 
-static int curl_perform(struct curl_ctx *c) {
-  char url[2048];
-  long code = 0;
-  snprintf(url, sizeof url, "%s/user/%s?k=%s&c=%s", base_url, user_guid, api_key, client_guid);
-  curl_easy_setopt(c->h, CURLOPT_URL, url);
-  c->body.len = 0;
-  CURLcode rc = curl_easy_perform(c->h);
-  if (rc != CURLE_OK) {
-    fprintf(stderr, "bench: curl: %s\n", curl_easy_strerror(rc));
-    return -1;
-  }
-  curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
-  if (code != 200 || c->body.len == 0) {
-    fprintf(stderr, "bench: curl: HTTP %ld\n", code);
-    return -1;
-  }
-  return 0;
-}
 
-static int call_curl(void *ctx) { return curl_perform(ctx); }
-
-/* GET and POST as a libcurl user writes them: the same handle kept, the method set once. */
+/* One request on a kept handle, as a libcurl user writes it; `want` is the expected status. */
 static int curl_request(struct curl_ctx *c, const char *url, long want) {
   long code = 0;
   curl_easy_setopt(c->h, CURLOPT_URL, url);
@@ -259,6 +239,14 @@ static int curl_request(struct curl_ctx *c, const char *url, long want) {
   }
   return 0;
 }
+
+static int curl_perform(struct curl_ctx *c) {
+  char url[2048];
+  snprintf(url, sizeof url, "%s/user/%s?k=%s&c=%s", base_url, user_guid, api_key, client_guid);
+  return curl_request(c, url, 200);
+}
+
+static int call_curl(void *ctx) { return curl_perform(ctx); }
 
 static int call_curl_get(void *ctx) {
   char url[2048];
