@@ -206,63 +206,9 @@ impl Client {
             "client_guid",
             CLIENT_GUID_ENV,
         )?;
-        let id_name = spec.resource.id_name();
-        match (spec.takes_id, call.id) {
-            (true, None) => {
-                return Err(Error::InvalidArgument(format!(
-                    "{} takes an id ({}) and none was given",
-                    spec.name,
-                    spec.resource.id_kinds()
-                )))
-            }
-            (false, Some(_)) => {
-                return Err(Error::InvalidArgument(format!(
-                    "{} takes no id (the body names the {}); pass NULL",
-                    spec.name,
-                    spec.resource.segment()
-                )))
-            }
-            _ => {}
-        }
-        match (spec.body, call.body) {
-            (Some(_), None) => {
-                return Err(Error::InvalidArgument(format!(
-                    "json_body is missing; {} takes a JSON object body",
-                    spec.name
-                )))
-            }
-            (None, Some(_)) => {
-                return Err(Error::InvalidArgument(format!(
-                    "{} takes no body; pass NULL as json_body",
-                    spec.name
-                )))
-            }
-            _ => {}
-        }
         check_id("api_key", api_key)?;
         check_id("client_guid", client_guid)?;
-        if let Some(id) = call.id {
-            check_path_id(id_name, id, spec.resource.id_kinds())?;
-            // A refusal from here on reports the path the call would have used.
-            *checked_id = Some(id);
-        }
-        let checked = match (spec.body, call.body) {
-            (Some(rules), Some(text)) => Some(rules.check(text, self.options.strict_fields)?),
-            _ => None,
-        };
-        if spec.retry == RetryClass::Ensure
-            && checked.as_ref().is_some_and(|c| c.external_guid.is_none())
-        {
-            let field = match spec.resource {
-                Resource::User => "external_user_guid",
-                Resource::Member => "external_member_guid",
-            };
-            return Err(Error::Validation(format!(
-                "json_body has no {field}; {} reads the {} by it first, so it is required",
-                spec.name,
-                spec.resource.segment()
-            )));
-        }
+        let checked = self.check_arguments(op, call.id, call.body, checked_id)?;
         let timeout_ms = call.options.timeout_ms.unwrap_or(self.options.timeout_ms);
         let ctx = ctx_out.insert(Ctx {
             call: op,
@@ -301,6 +247,76 @@ impl Client {
                 Err(Error::Internal(format!("{} has no body rules", spec.name)))
             }
         }
+    }
+
+    /// Checks a call's id and body as every call does before sending: the id given where the
+    /// operation takes one (and by the id rules), the body by its rules under this client's
+    /// `strict_fields`, an ensure's external guid. `checked_id` is set once the id has passed, so
+    /// that a refusal after that reports the path the call would have used.
+    pub(super) fn check_arguments<'a>(
+        &self,
+        op: Operation,
+        id: Option<&'a str>,
+        body: Option<&str>,
+        checked_id: &mut Option<&'a str>,
+    ) -> Result<Option<Checked>, Error> {
+        let spec = op.spec();
+        let id_name = spec.resource.id_name();
+        match (spec.takes_id, id) {
+            (true, None) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} takes an id ({}) and none was given",
+                    spec.name,
+                    spec.resource.id_kinds()
+                )))
+            }
+            (false, Some(_)) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} takes no id (the body names the {}); pass NULL",
+                    spec.name,
+                    spec.resource.segment()
+                )))
+            }
+            _ => {}
+        }
+        match (spec.body, body) {
+            (Some(_), None) => {
+                return Err(Error::InvalidArgument(format!(
+                    "json_body is missing; {} takes a JSON object body",
+                    spec.name
+                )))
+            }
+            (None, Some(_)) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} takes no body; pass NULL as json_body",
+                    spec.name
+                )))
+            }
+            _ => {}
+        }
+        if let Some(id) = id {
+            check_path_id(id_name, id, spec.resource.id_kinds())?;
+            // A refusal from here on reports the path the call would have used.
+            *checked_id = Some(id);
+        }
+        let checked = match (spec.body, body) {
+            (Some(rules), Some(text)) => Some(rules.check(text, self.options.strict_fields)?),
+            _ => None,
+        };
+        if spec.retry == RetryClass::Ensure
+            && checked.as_ref().is_some_and(|c| c.external_guid.is_none())
+        {
+            let field = match spec.resource {
+                Resource::User => "external_user_guid",
+                Resource::Member => "external_member_guid",
+            };
+            return Err(Error::Validation(format!(
+                "json_body has no {field}; {} reads the {} by it first, so it is required",
+                spec.name,
+                spec.resource.segment()
+            )));
+        }
+        Ok(checked)
     }
 
     /// A create: sent, retried while nothing was processed; an unknown outcome is resolved by
