@@ -180,6 +180,7 @@ impl Client {
                 elapsed_us: 0,
                 connection: None,
                 retry_in_ms: None,
+                retry_after_ms: None,
                 message: message.map(|m| mask_query_key(&m)),
                 ts: super::events::rfc3339_now(),
             });
@@ -482,35 +483,40 @@ impl Client {
             }
             let attempts = ctx.attempts;
             // The handler current when the attempt ends (it may be replaced between attempts).
-            let report =
-                |ctx: &Ctx, result: Result<(), &Error>, http_status, retry_in: Option<Duration>| {
-                    if let Some(handler) = self.events.current() {
-                        let (outcome, message) = Event::outcome_of(result);
-                        handler(&Event {
-                            call: ctx.call.name(),
-                            op: op.name(),
-                            method: Some(spec.method.as_str()),
-                            path: Some(path.clone()),
-                            attempt: attempts,
-                            outcome,
-                            http_status,
-                            elapsed_us: started.elapsed().as_micros() as u64,
-                            connection: Some(if trace.connect_started {
-                                "new"
-                            } else {
-                                "reused"
-                            }),
-                            retry_in_ms: retry_in.map(|d| d.as_millis() as u64),
-                            message: message.map(|m| mask_query_key(&m)),
-                            ts: super::events::rfc3339_now(),
-                        });
-                    }
-                };
+            let report = |ctx: &Ctx,
+                          result: Result<(), &Error>,
+                          http_status,
+                          retry_in: Option<Duration>,
+                          retry_after: Option<Duration>| {
+                if let Some(handler) = self.events.current() {
+                    let (outcome, message) = Event::outcome_of(result);
+                    handler(&Event {
+                        call: ctx.call.name(),
+                        op: op.name(),
+                        method: Some(spec.method.as_str()),
+                        path: Some(path.clone()),
+                        attempt: attempts,
+                        outcome,
+                        http_status,
+                        elapsed_us: started.elapsed().as_micros() as u64,
+                        connection: Some(if trace.connect_started {
+                            "new"
+                        } else {
+                            "reused"
+                        }),
+                        retry_in_ms: retry_in.map(|d| d.as_millis() as u64),
+                        retry_after_ms: retry_after
+                            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                        message: message.map(|m| mask_query_key(&m)),
+                        ts: super::events::rfc3339_now(),
+                    });
+                }
+            };
             let (error, attempted, http_status) = match outcome {
                 Ok(answer) if (200..300).contains(&answer.status) => {
                     let status = answer.status;
                     let result = success_body(answer, attempts, &ctx.secrets, empty_ok);
-                    report(ctx, result.as_ref().map(drop), Some(status), None);
+                    report(ctx, result.as_ref().map(drop), Some(status), None, None);
                     return result.map_err(|error| Failure {
                         error,
                         read_back: false,
@@ -561,7 +567,11 @@ impl Client {
                 Decision::RetryAfter(wait) => Some(wait),
                 _ => None,
             };
-            report(ctx, Err(&error), http_status, retry_in);
+            let retry_after = match attempted {
+                Attempted::Answer { retry_after, .. } => retry_after,
+                _ => None,
+            };
+            report(ctx, Err(&error), http_status, retry_in, retry_after);
             let stop = |error: Error, read_back: bool| {
                 Err(Failure {
                     error,
