@@ -53,7 +53,7 @@ pub struct SettingsArgs {
 pub enum Command {
     /// Users: read, create, update, delete, ensure
     #[command(subcommand)]
-    User(UserCommand),
+    User(Box<UserCommand>),
     /// Members: read, create, update, delete, ensure (bodies as JSON: credentials stay out of `ps`
     /// with --json @FILE or --json -)
     #[command(subcommand)]

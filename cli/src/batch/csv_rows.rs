@@ -26,6 +26,8 @@ pub struct CsvRows {
     record_start: Rc<Cell<u64>>,
     /// Offsets of the line feeds handed to the CSV reader and not yet behind the current record.
     newlines: Rc<RefCell<VecDeque<u64>>>,
+    /// The file's end was reached: the record read last was ended by it, not by a line end.
+    at_end: Rc<Cell<bool>>,
     ended: bool,
 }
 
@@ -33,6 +35,7 @@ impl CsvRows {
     pub fn new(file: File, shape: Arc<Shape>) -> Result<CsvRows, Fatal> {
         let record_start = Rc::new(Cell::new(0));
         let newlines = Rc::new(RefCell::new(VecDeque::new()));
+        let at_end = Rc::new(Cell::new(false));
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -42,6 +45,7 @@ impl CsvRows {
                 consumed: 0,
                 record_start: record_start.clone(),
                 newlines: newlines.clone(),
+                at_end: at_end.clone(),
             });
         let mut header = ByteRecord::new();
         let fatal = |message: String| Fatal { line: 1, message };
@@ -111,6 +115,7 @@ impl CsvRows {
             shape,
             record_start,
             newlines,
+            at_end,
             ended: false,
         })
     }
@@ -128,9 +133,10 @@ impl CsvRows {
     /// own record position is where it began looking (before blank lines, or on the line of the
     /// previous row's CRLF), so the line is worked out from the record's end instead: the line
     /// the reader is on after it, less the line feed that ended it (if it consumed one: after a
-    /// CR it has not yet), less the line feeds inside quoted fields.
+    /// CR it has not yet; at the file's end a last line feed belongs to a quoted field left open),
+    /// less the line feeds inside quoted fields.
     fn start_line(&self, next: &csv::Position) -> u64 {
-        let ended_by_lf = next.byte() > 0 && self.is_newline(next.byte() - 1);
+        let ended_by_lf = !self.at_end.get() && next.byte() > 0 && self.is_newline(next.byte() - 1);
         let end_line = next.line() - u64::from(ended_by_lf);
         let inside: usize = self
             .record
@@ -246,6 +252,9 @@ struct Bounded {
     consumed: u64,
     record_start: Rc<Cell<u64>>,
     newlines: Rc<RefCell<VecDeque<u64>>>,
+    /// Set when the file returns its end. The CSV reader reads on only when it needs more input
+    /// to finish a record, so a record returned after this was ended by the file's end.
+    at_end: Rc<Cell<bool>>,
 }
 
 impl Read for Bounded {
@@ -260,6 +269,9 @@ impl Read for Bounded {
             )));
         }
         let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.at_end.set(true);
+        }
         let mut newlines = self.newlines.borrow_mut();
         for (i, _) in buf[..n].iter().enumerate().filter(|(_, &b)| b == b'\n') {
             newlines.push_back(self.consumed + i as u64);
