@@ -52,3 +52,15 @@ fn client(cli: &Cli, need: Need) -> Result<Client, UsageError> {
     let options = settings::options(&cli.settings, need)?;
     Client::new(options).map_err(|e| UsageError(format!("settings: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_tool_has_the_librarys_version() {
+        let number = env!("CARGO_PKG_VERSION")
+            .split('.')
+            .map(|part| part.parse::<u32>().unwrap())
+            .fold(0, |acc, part| acc * 1000 + part);
+        assert_eq!(number, mx_sso::VERSION_NUMBER, "cli/Cargo.toml's version");
+    }
+}
