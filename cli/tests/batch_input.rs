@@ -356,3 +356,52 @@ fn usage_errors_refuse_before_reading_rows() {
     }
     assert_eq!(emu.stats().requests, 0);
 }
+
+#[test]
+fn a_jsonl_row_with_an_id_or_body_the_operation_does_not_take_is_named() {
+    let emu = emulator();
+    let scratch = Scratch::new("shape");
+    let input = scratch.file(
+        "create.jsonl",
+        "{\"body\": {\"external_user_guid\": \"new-1\"}}\n{\"id\": \"new-2\", \"body\": {\"external_user_guid\": \"new-2\"}}\n",
+    );
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.create",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(done.code, 2);
+    assert_eq!(
+        named_lines(&done.stderr, "create.jsonl"),
+        [2],
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("takes no `id`"), "{}", done.stderr);
+    let input = scratch.file(
+        "read.jsonl",
+        "{\"id\": \"u1\"}\n{\"id\": \"u2\", \"body\": {}}\n",
+    );
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.read",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(
+        named_lines(&done.stderr, "read.jsonl"),
+        [2],
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("takes no `body`"), "{}", done.stderr);
+}

@@ -113,6 +113,16 @@ impl JsonlRows {
                 )
             }
         };
+        let op = self.shape.op.name();
+        if id.is_some() && !self.shape.takes_id() {
+            return bad(
+                None,
+                format!("{op} takes no `id` (the body names the resource): remove it"),
+            );
+        }
+        if row.body.is_some() && !self.shape.takes_body() {
+            return bad(id, format!("{op} takes no `body`: remove it"));
+        }
         let pairs = &self.shape.flag_pairs;
         let body = match row.body {
             Some(raw) => Some(body::splice(raw.get(), pairs)),

@@ -14,6 +14,7 @@ mod send;
 mod validate;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -89,14 +90,17 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     findings.print_bad(&input);
     let refuse = findings.bad > 0 && (!args.skip_invalid || findings.to_send == 0);
     if args.dry_run {
-        println!(
-            "mx-sso batch --dry-run: {} row(s) in {}: {} ready to send, {} bad, {} already in \
-             the report; nothing was sent",
-            findings.rows,
-            input.path.display(),
-            findings.to_send,
-            findings.bad,
-            findings.done
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stdout(),
+            format_args!(
+                "mx-sso batch --dry-run: {} row(s) in {}: {} ready to send, {} bad, {} already in \
+             the report; nothing was sent\n",
+                findings.rows,
+                input.path.display(),
+                findings.to_send,
+                findings.bad,
+                findings.done
+            ),
         );
         return Ok(if refuse { exit::USAGE } else { exit::OK });
     }
@@ -237,7 +241,9 @@ fn summary(
 ) {
     let seconds = elapsed.as_secs_f64();
     let reported: u64 = outcomes.values().sum();
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "mx-sso batch: {} row(s) in {}; {} sent in {:.1} s ({:.0} rows/s){}",
         findings.rows,
         input.path.display(),
@@ -251,17 +257,21 @@ fn summary(
         }
     );
     for (outcome, n) in outcomes {
-        println!("  {outcome:<24} {n:>9}");
+        let _ = writeln!(out, "  {outcome:<24} {n:>9}");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "report: {} ({reported} of {} row(s))",
         report_path.display(),
         findings.rows
     );
     if interrupted {
-        println!(
+        let _ = writeln!(
+            out,
             "interrupted: {} row(s) not sent yet; run the same command with --resume to send them",
             findings.rows.saturating_sub(reported)
         );
     }
+    // A closed standard output (`| head`) must not turn a finished batch into a crash.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
 }
