@@ -370,3 +370,24 @@ fn a_wrong_key_fails_without_showing_it() {
         failed.stderr
     );
 }
+
+#[test]
+fn https_with_a_ca_file() {
+    let scratch = Scratch::new("tls");
+    let ca = scratch.path("ca.pem");
+    let emu = mx_sso_emulator::Emulator::start(mx_sso_emulator::Config {
+        api_key: common::SECRET_KEY.into(),
+        ca_out: Some(ca.clone()),
+        ..mx_sso_emulator::Config::tls()
+    })
+    .unwrap();
+    emu.add_user("tls-1").unwrap();
+    let ca = ca.display().to_string();
+    let read = run(&emu, &["--ca-file", &ca, "user", "read", "tls-1"]);
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    assert_eq!(read.json()["external_user_guid"], "tls-1");
+    // Without the CA, the emulator's certificate is not trusted: a TLS failure, not a crash.
+    let untrusted = run(&emu, &["--timeout-ms", "3000", "user", "read", "tls-1"]);
+    assert_eq!(untrusted.code, 1, "{}", untrusted.stderr);
+    assert_eq!(untrusted.error()["error"]["code"], "MX_ERR_TRANSPORT");
+}
