@@ -10,11 +10,11 @@ export MX_SSO_LIB          := $(TARGET_DIR)/libmx_sso.so
 export MX_SSO_LIB_DIR      := $(LIB_DIR)
 WITH_EMULATOR := $(CURDIR)/scripts/with-emulator
 
-.PHONY: all build header demo test lint test-rust test-proxy test-c test-python test-go bench clean
+.PHONY: all build header demo test lint test-rust test-proxy test-c test-python test-go bench bench-batch clean
 
 all: build
 
-## Build the shared and static library and the emulator (release).
+## Build the shared and static library, the emulator and the mx-sso tool (release).
 build:
 	$(CARGO) build --release --workspace --locked
 	@$(CURDIR)/packaging/link-build-tree $(TARGET_DIR)
@@ -55,6 +55,10 @@ test-go: build
 ## Benchmarks side by side against the emulator (not a test): writes and prints bench/RESULTS.md.
 bench: build
 	python3 $(CURDIR)/bench/run.py
+
+## mx-sso batch side by side with a Python and a Go batch script (issue 17); prints a table.
+bench-batch: build
+	$(CURDIR)/bench/batch/run
 
 # install, uninstall, test-install
 include $(CURDIR)/packaging/install.mk

@@ -91,9 +91,9 @@ typedef struct mx_client mx_client;
 /**
  * An event handler: `user_data` as given to `mx_client_set_event_handler`, and one event as a
  * JSON object (`call`, `op`, `method`, `path`, `attempt`, `outcome`, `http_status`,
- * `elapsed_us`, `connection`, `retry_in_ms`, `message`, `ts`). `event_json` lives for the
- * duration of the callback only: copy what you keep. It never holds the API key, a credential
- * value, a login token, a widget URL or a body.
+ * `elapsed_us`, `connection`, `retry_in_ms`, `retry_after_ms`, `message`, `ts`). `event_json`
+ * lives for the duration of the callback only: copy what you keep. It never holds the API key,
+ * a credential value, a login token, a widget URL or a body.
  */
 typedef void (*mx_event_fn)(void *user_data, const char *event_json);
 

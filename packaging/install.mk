@@ -1,6 +1,6 @@
 # Included by the top-level Makefile: install, uninstall and their test.
 #
-#   make install PREFIX=/usr/local [DESTDIR=/tmp/stage] [LIBDIR=...] [INCLUDEDIR=...]
+#   make install PREFIX=/usr/local [DESTDIR=/tmp/stage] [LIBDIR=...] [INCLUDEDIR=...] [BINDIR=...]
 #   make uninstall PREFIX=/usr/local [DESTDIR=/tmp/stage]
 #   make test-install
 #
@@ -11,12 +11,13 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
 
 .PHONY: install uninstall test-install
 
 install: $(if $(shell command -v $(CARGO) 2>/dev/null),build)
 	PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' \
-	  $(CURDIR)/packaging/install.sh install
+	  BINDIR='$(BINDIR)' $(CURDIR)/packaging/install.sh install
 
 uninstall:
 	PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' $(CURDIR)/packaging/install.sh uninstall

@@ -8,6 +8,7 @@
 #   LIBDIR/libmx_sso.so.X.Y.Z          the shared library (SONAME read from the file itself)
 #   LIBDIR/<SONAME> -> libmx_sso.so.X.Y.Z, LIBDIR/libmx_sso.so -> <SONAME>
 #   LIBDIR/libmx_sso.a                 the static library
+#   BINDIR/mx-sso                      the command-line tool (BINDIR defaults to PREFIX/bin)
 #   INCLUDEDIR/mx_sso.h, INCLUDEDIR/mx_sso.hpp (the header-only C++ wrapper)
 #   LIBDIR/pkgconfig/mx_sso.pc, mx_sso-static.pc
 #   LIBDIR/cmake/mx_sso/mx_ssoConfig.cmake, mx_ssoConfigVersion.cmake
@@ -104,12 +105,15 @@ LIBDIR=$(normalize "${LIBDIR:-$PREFIX/lib}" LIBDIR)
 INCLUDEDIR=$(normalize "${INCLUDEDIR:-$PREFIX/include}" INCLUDEDIR)
 under_prefix "$LIBDIR" || die "LIBDIR ($LIBDIR) must be inside PREFIX ($PREFIX)"
 under_prefix "$INCLUDEDIR" || die "INCLUDEDIR ($INCLUDEDIR) must be inside PREFIX ($PREFIX)"
+BINDIR=$(normalize "${BINDIR:-$PREFIX/bin}" BINDIR)
+under_prefix "$BINDIR" || die "BINDIR ($BINDIR) must be inside PREFIX ($PREFIX)"
 
 shared=$build_dir/libmx_sso.so
 static=$build_dir/libmx_sso.a
 header=$root/include/mx_sso.h
 cpp_header=$root/include/mx_sso.hpp
-for file in "$shared" "$static" "$header" "$cpp_header"; do
+cli=$build_dir/mx-sso
+for file in "$shared" "$static" "$header" "$cpp_header" "$cli"; do
   [ -f "$file" ] || die "missing $file: run \`make build\` first"
 done
 command -v readelf >/dev/null || die "readelf (binutils) is needed to read the library's SONAME"
@@ -238,6 +242,7 @@ install_link "$soname" "$LIBDIR/libmx_sso.so"
 install_file 0644 "$static" "$LIBDIR/libmx_sso.a"
 install_file 0644 "$header" "$INCLUDEDIR/mx_sso.h"
 install_file 0644 "$cpp_header" "$INCLUDEDIR/mx_sso.hpp"
+install_file 0755 "$cli" "$BINDIR/mx-sso"
 render "$packaging/mx_sso.pc.in" "$LIBDIR/pkgconfig/mx_sso.pc"
 render "$packaging/mx_sso-static.pc.in" "$LIBDIR/pkgconfig/mx_sso-static.pc"
 render "$packaging/mx_ssoConfig.cmake.in" "$cmake_dir/mx_ssoConfig.cmake"

@@ -212,6 +212,7 @@ fn a_503_then_200_gives_two_events_and_the_counters_agree() {
         (1, "MX_ERR_HTTP", Some(503))
     );
     assert!(first.retry_in_ms.is_some() && first.message.is_some());
+    assert_eq!(first.retry_after_ms, None, "no Retry-After header was sent");
     assert_eq!(first.connection, Some("new"));
     assert_eq!(
         (second.attempt, second.outcome, second.http_status),
@@ -316,4 +317,30 @@ fn credentials_of_the_call_win_over_the_clients() {
     assert!(!err.to_string().contains("WRONG-KEY"), "{err}");
     let call = Call::new(Some("cred-1"), None).credentials(SECRET_KEY, emu.client_guid());
     assert!(client.call(Operation::UserRead, &call).is_ok());
+}
+
+#[test]
+fn events_carry_the_servers_retry_after_whether_or_not_the_call_waits_for_it() {
+    let emu = emulator();
+    emu.add_user("ev-ra").unwrap();
+    let client = client_for(&emu, |o| o.timeout_ms = 3_000);
+    let events = record_events(&client);
+    emu.push_fault(Fault::status_retry_after(429, "1"));
+    client.read_user("ev-ra").unwrap();
+    emu.push_fault(Fault::status_retry_after(503, "30"));
+    client.read_user("ev-ra").unwrap_err();
+    let seen = events.lock().unwrap().clone();
+    let got: Vec<_> = seen
+        .iter()
+        .map(|e| (e.http_status, e.retry_in_ms, e.retry_after_ms))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(429), Some(1_000), Some(1_000)),
+            (Some(200), None, None),
+            // Longer than the deadline: not waited for, still reported.
+            (Some(503), None, Some(30_000)),
+        ]
+    );
 }

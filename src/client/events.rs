@@ -33,6 +33,9 @@ pub struct Event {
     pub connection: Option<&'static str>,
     /// The wait before the next attempt, or `None` when none follows.
     pub retry_in_ms: Option<u64>,
+    /// The wait the server asked for with `Retry-After`, when this attempt's answer carried one
+    /// (whether or not it is retried): lets a caller running many calls pause them all.
+    pub retry_after_ms: Option<u64>,
     /// For failures: the attempt's message (masked).
     pub message: Option<String>,
     /// RFC 3339, UTC, microseconds.

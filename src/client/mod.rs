@@ -100,6 +100,15 @@ impl Client {
         }
     }
 
+    /// Checks `id` and `body` for `op` exactly as [`Client::call`] does before sending (the id
+    /// given where the operation takes one, the id rules, the body rules under this client's
+    /// `strict_fields`, an ensure's external guid), and sends nothing: no request, no event, no
+    /// counter. `Ok` means `call` would send them, given usable credentials. For tools that check
+    /// a whole batch before the first row is sent.
+    pub fn check(&self, op: Operation, id: Option<&str>, body: Option<&str>) -> Result<(), Error> {
+        self.check_arguments(op, id, body, &mut None).map(drop)
+    }
+
     /// Update user with a typed body and explicit credentials. Returns MX's JSON as received.
     pub fn update_user(
         &self,
@@ -200,6 +209,80 @@ pub fn default_client() -> Result<&'static Client, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_refuses_exactly_what_call_refuses_and_sends_nothing() {
+        // Port 9 on loopback: a call that got past its checks would fail to connect instead.
+        let client = Client::new(Options {
+            base_url: "http://127.0.0.1:9".into(),
+            api_key: Some("SECRET-KEY-1".into()),
+            client_guid: Some("CLT-1".into()),
+            ..Options::default()
+        })
+        .unwrap();
+        let cases: [(Operation, Option<&str>, Option<&str>); 8] = [
+            (
+                Operation::UserUpdate,
+                Some("u1"),
+                Some(r#"{"status":"ACTIVE"}"#),
+            ),
+            (
+                Operation::UserUpdate,
+                Some("u1"),
+                Some(r#"{"stauts":"DISABLED"}"#),
+            ),
+            (
+                Operation::UserUpdate,
+                None,
+                Some(r#"{"status":"DISABLED"}"#),
+            ),
+            (
+                Operation::UserUpdate,
+                Some(".."),
+                Some(r#"{"status":"DISABLED"}"#),
+            ),
+            (Operation::UserRead, Some("u1"), Some("{}")),
+            (
+                Operation::UserCreate,
+                Some("u1"),
+                Some(r#"{"external_user_guid":"u1"}"#),
+            ),
+            (
+                Operation::UserEnsure,
+                None,
+                Some(r#"{"email":"a@b.example"}"#),
+            ),
+            (
+                Operation::MemberUpdate,
+                Some("m1"),
+                Some(r#"{"credentials":[]}"#),
+            ),
+        ];
+        for (op, id, body) in cases {
+            let checked = client.check(op, id, body).unwrap_err();
+            let called = client.call(op, &Call::new(id, body)).unwrap_err();
+            assert_eq!(
+                checked.to_json(),
+                called.to_json(),
+                "{op:?} {id:?} {body:?}"
+            );
+        }
+        let before = client.stats_json();
+        client
+            .check(
+                Operation::UserUpdate,
+                Some("u1"),
+                Some(r#"{"status":"DISABLED"}"#),
+            )
+            .unwrap();
+        client.check(Operation::UserRead, Some("u1"), None).unwrap();
+        assert_eq!(client.stats_json(), before, "check counts nothing");
+        // The same arguments get past the checks in a call: it fails only at connecting.
+        let sent = client
+            .call(Operation::UserRead, &Call::new(Some("u1"), None))
+            .unwrap_err();
+        assert!(sent.attempts().unwrap_or(0) > 0, "{sent}");
+    }
 
     #[test]
     fn debug_output_holds_no_secret_field() {

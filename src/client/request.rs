@@ -180,6 +180,7 @@ impl Client {
                 elapsed_us: 0,
                 connection: None,
                 retry_in_ms: None,
+                retry_after_ms: None,
                 message: message.map(|m| mask_query_key(&m)),
                 ts: super::events::rfc3339_now(),
             });
@@ -206,63 +207,9 @@ impl Client {
             "client_guid",
             CLIENT_GUID_ENV,
         )?;
-        let id_name = spec.resource.id_name();
-        match (spec.takes_id, call.id) {
-            (true, None) => {
-                return Err(Error::InvalidArgument(format!(
-                    "{} takes an id ({}) and none was given",
-                    spec.name,
-                    spec.resource.id_kinds()
-                )))
-            }
-            (false, Some(_)) => {
-                return Err(Error::InvalidArgument(format!(
-                    "{} takes no id (the body names the {}); pass NULL",
-                    spec.name,
-                    spec.resource.segment()
-                )))
-            }
-            _ => {}
-        }
-        match (spec.body, call.body) {
-            (Some(_), None) => {
-                return Err(Error::InvalidArgument(format!(
-                    "json_body is missing; {} takes a JSON object body",
-                    spec.name
-                )))
-            }
-            (None, Some(_)) => {
-                return Err(Error::InvalidArgument(format!(
-                    "{} takes no body; pass NULL as json_body",
-                    spec.name
-                )))
-            }
-            _ => {}
-        }
         check_id("api_key", api_key)?;
         check_id("client_guid", client_guid)?;
-        if let Some(id) = call.id {
-            check_path_id(id_name, id, spec.resource.id_kinds())?;
-            // A refusal from here on reports the path the call would have used.
-            *checked_id = Some(id);
-        }
-        let checked = match (spec.body, call.body) {
-            (Some(rules), Some(text)) => Some(rules.check(text, self.options.strict_fields)?),
-            _ => None,
-        };
-        if spec.retry == RetryClass::Ensure
-            && checked.as_ref().is_some_and(|c| c.external_guid.is_none())
-        {
-            let field = match spec.resource {
-                Resource::User => "external_user_guid",
-                Resource::Member => "external_member_guid",
-            };
-            return Err(Error::Validation(format!(
-                "json_body has no {field}; {} reads the {} by it first, so it is required",
-                spec.name,
-                spec.resource.segment()
-            )));
-        }
+        let checked = self.check_arguments(op, call.id, call.body, checked_id)?;
         let timeout_ms = call.options.timeout_ms.unwrap_or(self.options.timeout_ms);
         let ctx = ctx_out.insert(Ctx {
             call: op,
@@ -303,6 +250,76 @@ impl Client {
                 Err(Error::Internal(format!("{} has no body rules", spec.name)))
             }
         }
+    }
+
+    /// Checks a call's id and body as every call does before sending: the id given where the
+    /// operation takes one (and by the id rules), the body by its rules under this client's
+    /// `strict_fields`, an ensure's external guid. `checked_id` is set once the id has passed, so
+    /// that a refusal after that reports the path the call would have used.
+    pub(super) fn check_arguments<'a>(
+        &self,
+        op: Operation,
+        id: Option<&'a str>,
+        body: Option<&str>,
+        checked_id: &mut Option<&'a str>,
+    ) -> Result<Option<Checked>, Error> {
+        let spec = op.spec();
+        let id_name = spec.resource.id_name();
+        match (spec.takes_id, id) {
+            (true, None) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} takes an id ({}) and none was given",
+                    spec.name,
+                    spec.resource.id_kinds()
+                )))
+            }
+            (false, Some(_)) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} takes no id (the body names the {}); pass NULL",
+                    spec.name,
+                    spec.resource.segment()
+                )))
+            }
+            _ => {}
+        }
+        match (spec.body, body) {
+            (Some(_), None) => {
+                return Err(Error::InvalidArgument(format!(
+                    "json_body is missing; {} takes a JSON object body",
+                    spec.name
+                )))
+            }
+            (None, Some(_)) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} takes no body; pass NULL as json_body",
+                    spec.name
+                )))
+            }
+            _ => {}
+        }
+        if let Some(id) = id {
+            check_path_id(id_name, id, spec.resource.id_kinds())?;
+            // A refusal from here on reports the path the call would have used.
+            *checked_id = Some(id);
+        }
+        let checked = match (spec.body, body) {
+            (Some(rules), Some(text)) => Some(rules.check(text, self.options.strict_fields)?),
+            _ => None,
+        };
+        if spec.retry == RetryClass::Ensure
+            && checked.as_ref().is_some_and(|c| c.external_guid.is_none())
+        {
+            let field = match spec.resource {
+                Resource::User => "external_user_guid",
+                Resource::Member => "external_member_guid",
+            };
+            return Err(Error::Validation(format!(
+                "json_body has no {field}; {} reads the {} by it first, so it is required",
+                spec.name,
+                spec.resource.segment()
+            )));
+        }
+        Ok(checked)
     }
 
     /// A create: sent, retried while nothing was processed; an unknown outcome is resolved by
@@ -468,35 +485,40 @@ impl Client {
             }
             let attempts = ctx.attempts;
             // The handler current when the attempt ends (it may be replaced between attempts).
-            let report =
-                |ctx: &Ctx, result: Result<(), &Error>, http_status, retry_in: Option<Duration>| {
-                    if let Some(handler) = self.events.current() {
-                        let (outcome, message) = Event::outcome_of(result);
-                        handler(&Event {
-                            call: ctx.call.name(),
-                            op: op.name(),
-                            method: Some(spec.method.as_str()),
-                            path: Some(path.clone()),
-                            attempt: attempts,
-                            outcome,
-                            http_status,
-                            elapsed_us: started.elapsed().as_micros() as u64,
-                            connection: Some(if trace.connect_started {
-                                "new"
-                            } else {
-                                "reused"
-                            }),
-                            retry_in_ms: retry_in.map(|d| d.as_millis() as u64),
-                            message: message.map(|m| mask_query_key(&m)),
-                            ts: super::events::rfc3339_now(),
-                        });
-                    }
-                };
+            let report = |ctx: &Ctx,
+                          result: Result<(), &Error>,
+                          http_status,
+                          retry_in: Option<Duration>,
+                          retry_after: Option<Duration>| {
+                if let Some(handler) = self.events.current() {
+                    let (outcome, message) = Event::outcome_of(result);
+                    handler(&Event {
+                        call: ctx.call.name(),
+                        op: op.name(),
+                        method: Some(spec.method.as_str()),
+                        path: Some(path.clone()),
+                        attempt: attempts,
+                        outcome,
+                        http_status,
+                        elapsed_us: started.elapsed().as_micros() as u64,
+                        connection: Some(if trace.connect_started {
+                            "new"
+                        } else {
+                            "reused"
+                        }),
+                        retry_in_ms: retry_in.map(|d| d.as_millis() as u64),
+                        retry_after_ms: retry_after
+                            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                        message: message.map(|m| mask_query_key(&m)),
+                        ts: super::events::rfc3339_now(),
+                    });
+                }
+            };
             let (error, attempted, http_status) = match outcome {
                 Ok(answer) if (200..300).contains(&answer.status) => {
                     let status = answer.status;
                     let result = success_body(answer, attempts, &ctx.secrets, empty_ok);
-                    report(ctx, result.as_ref().map(drop), Some(status), None);
+                    report(ctx, result.as_ref().map(drop), Some(status), None, None);
                     return result.map_err(|error| Failure {
                         error,
                         read_back: false,
@@ -549,7 +571,11 @@ impl Client {
                 Decision::RetryAfter(wait) => Some(wait),
                 _ => None,
             };
-            report(ctx, Err(&error), http_status, retry_in);
+            let retry_after = match attempted {
+                Attempted::Answer { retry_after, .. } => retry_after,
+                _ => None,
+            };
+            report(ctx, Err(&error), http_status, retry_in, retry_after);
             let stop = |error: Error, read_back: bool| {
                 Err(Failure {
                     error,

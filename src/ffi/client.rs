@@ -110,9 +110,9 @@ pub unsafe extern "C" fn mx_client_call(
 
 /// An event handler: `user_data` as given to `mx_client_set_event_handler`, and one event as a
 /// JSON object (`call`, `op`, `method`, `path`, `attempt`, `outcome`, `http_status`,
-/// `elapsed_us`, `connection`, `retry_in_ms`, `message`, `ts`). `event_json` lives for the
-/// duration of the callback only: copy what you keep. It never holds the API key, a credential
-/// value, a login token, a widget URL or a body.
+/// `elapsed_us`, `connection`, `retry_in_ms`, `retry_after_ms`, `message`, `ts`). `event_json`
+/// lives for the duration of the callback only: copy what you keep. It never holds the API key,
+/// a credential value, a login token, a widget URL or a body.
 pub type mx_event_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
 

@@ -1,0 +1,3 @@
+module github.com/mx-sso/mx-sso/bench/batch/go
+
+go 1.22

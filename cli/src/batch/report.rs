@@ -1,0 +1,231 @@
+//! The report: JSON Lines, one line per input row, appended with one `write` per line as each
+//! row finishes, so that a run killed at any moment leaves every finished row recorded (at worst
+//! a last line cut off by SIGKILL, which `--resume` drops: that row is sent again).
+//!
+//! `--resume` reads an existing report back: the rows it holds are done and are skipped; each
+//! is remembered by its line and a fingerprint of its id, so that a report that belongs to
+//! another file is refused instead of skipping the wrong rows.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::exit::UsageError;
+
+/// One line of the report.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReportLine {
+    /// The input row's line, as an editor shows it.
+    pub line: u64,
+    /// The row's id (for a create or ensure, its external guid); null when it has none.
+    pub id: Option<String>,
+    /// The call's final status name: `MX_OK`, `MX_ERR_HTTP`, ... (`MX_ERR_VALIDATION` or
+    /// `MX_ERR_INVALID_ARGUMENT` for a row refused before sending).
+    pub outcome: String,
+    /// The HTTP status of the last answer (the 2xx on success), null when none came.
+    pub http_status: Option<u16>,
+    /// Requests sent for this row (retries and read-backs included).
+    pub attempts: u32,
+    pub elapsed_ms: u64,
+    /// Why the row failed (the library's message, which never holds a secret); null on success.
+    pub message: Option<String>,
+}
+
+/// The report being written.
+pub struct ReportWriter {
+    file: File,
+}
+
+impl ReportWriter {
+    /// Appends one line with a single `write` (so that lines never interleave), flushed to the
+    /// operating system before the next row is taken.
+    pub fn append(&mut self, line: &ReportLine) -> std::io::Result<()> {
+        let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
+        text.push(b'\n');
+        self.file.write_all(&text)
+    }
+
+    /// Flushes the report to the disk at the end of a run.
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        self.file.sync_all()
+    }
+}
+
+/// Fingerprints of the rows a report already holds, indexed by input line (0: not done).
+#[derive(Default)]
+pub struct DoneRows {
+    by_line: Vec<u32>,
+    count: u64,
+}
+
+/// A fingerprint of a row's label, never 0.
+pub fn fingerprint(label: Option<&str>) -> u32 {
+    // FNV-1a: a mix-up of files shows on the first differing row; no attacker is involved.
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in label.unwrap_or("\u{0}null").bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash | 1
+}
+
+impl DoneRows {
+    pub fn get(&self, line: u64) -> Option<u32> {
+        usize::try_from(line)
+            .ok()
+            .and_then(|i| self.by_line.get(i))
+            .copied()
+            .filter(|&f| f != 0)
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    fn insert(&mut self, line: u64, print: u32) -> Result<(), String> {
+        let i = line as usize;
+        if i >= self.by_line.len() {
+            self.by_line.resize(i + 1, 0);
+        }
+        if self.by_line[i] != 0 {
+            return Err(format!("holds input line {line} twice"));
+        }
+        self.by_line[i] = print;
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// What an existing report holds.
+#[derive(Default)]
+pub struct Previous {
+    pub done: DoneRows,
+    pub outcomes: BTreeMap<String, u64>,
+}
+
+/// Refuses an existing report unless the run resumes it.
+pub fn check_new(path: &Path) -> Result<(), UsageError> {
+    if path.exists() {
+        return Err(UsageError(format!(
+            "the report {} exists: add --resume to continue that run (its rows are skipped), or \
+             choose another report file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// An existing report read back for `--resume`: what it holds, and how much of it to keep.
+pub struct Resumed {
+    pub previous: Previous,
+    keep: Keep,
+}
+
+/// Reads back the report at `path`, if there is one. `max_line` bounds the input line numbers
+/// that a report of this input can name.
+pub fn read_previous(path: &Path, max_line: u64) -> Result<Option<Resumed>, UsageError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let (previous, keep) = read_back(path, max_line)?;
+    Ok(Some(Resumed { previous, keep }))
+}
+
+/// Opens the report for appending: a new file, or the resumed one with a line cut off by a kill
+/// dropped (that row is sent again).
+pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWriter, UsageError> {
+    let shown = path.display();
+    let Some(resumed) = resumed else {
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| UsageError(format!("cannot create the report {shown}: {e}")))?;
+        return Ok(ReportWriter { file });
+    };
+    let keep = &resumed.keep;
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| UsageError(format!("cannot open the report {shown}: {e}")))?;
+    let length = file.metadata().map(|m| m.len()).unwrap_or(keep.length);
+    if keep.length < length {
+        eprintln!(
+            "mx-sso: the report's last line was cut off (the run was killed while writing it); \
+             dropping it: that row is sent again"
+        );
+        file.set_len(keep.length)
+            .map_err(|e| UsageError(format!("cannot repair the report {shown}: {e}")))?;
+    }
+    if keep.needs_newline {
+        file.write_all(b"\n")
+            .map_err(|e| UsageError(format!("cannot write the report {shown}: {e}")))?;
+    }
+    Ok(ReportWriter { file })
+}
+
+/// How much of an existing report to keep.
+struct Keep {
+    /// Bytes of whole lines.
+    length: u64,
+    /// The last whole line lacks its line end.
+    needs_newline: bool,
+}
+
+fn read_back(path: &Path, max_line: u64) -> Result<(Previous, Keep), UsageError> {
+    let shown = path.display();
+    let file =
+        File::open(path).map_err(|e| UsageError(format!("cannot read the report {shown}: {e}")))?;
+    let mut reader = BufReader::new(file);
+    let mut previous = Previous::default();
+    let mut keep = Keep {
+        length: 0,
+        needs_newline: false,
+    };
+    let mut buffer = Vec::new();
+    let mut number = 0u64;
+    loop {
+        buffer.clear();
+        let n = reader
+            .read_until(b'\n', &mut buffer)
+            .map_err(|e| UsageError(format!("cannot read the report {shown}: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        let complete = buffer.last() == Some(&b'\n');
+        if buffer.iter().all(u8::is_ascii_whitespace) {
+            keep.length += n as u64;
+            continue;
+        }
+        let line = match serde_json::from_slice::<ReportLine>(&buffer) {
+            Ok(line) => line,
+            // Cut off by a kill in the middle of its write: dropped, its row is sent again.
+            Err(_) if !complete => break,
+            Err(e) => {
+                return Err(UsageError(format!(
+                    "{shown} line {number} is not a report line ({e}); is this the report of \
+                     this input?"
+                )))
+            }
+        };
+        if line.line < 1 || line.line > max_line {
+            return Err(UsageError(format!(
+                "{shown} line {number} names input line {}, which the input does not have; is \
+                 this the report of this input?",
+                line.line
+            )));
+        }
+        previous
+            .done
+            .insert(line.line, fingerprint(line.id.as_deref()))
+            .map_err(|e| UsageError(format!("{shown} {e}; is it the report of one run?")))?;
+        *previous.outcomes.entry(line.outcome).or_default() += 1;
+        keep.length += n as u64;
+        keep.needs_newline = !complete;
+    }
+    Ok((previous, keep))
+}

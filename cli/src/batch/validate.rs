@@ -1,0 +1,112 @@
+//! The first pass over the input: every row checked, nothing sent. A row's id and body go
+//! through the library's own checks (`Client::check`, exactly what `Client::call` checks before
+//! sending); rows already in a resumed report are matched against it instead.
+
+use std::sync::Arc;
+
+use mx_sso::Client;
+
+use super::input::{Fatal, Input, Item, Shape};
+use super::report::{fingerprint, DoneRows};
+use crate::exit::UsageError;
+
+/// How many bad rows are printed (all are counted).
+const SHOWN: usize = 20;
+
+/// What the first pass found.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Rows in the file (bad ones included).
+    pub rows: u64,
+    /// The last line that holds a row.
+    pub last_line: u64,
+    /// Good rows not yet done: what the second pass sends.
+    pub to_send: u64,
+    /// Rows already in the report.
+    pub done: u64,
+    /// Bad rows not yet done.
+    pub bad: u64,
+    /// The first [`SHOWN`] bad rows: line and message.
+    pub shown: Vec<(u64, String)>,
+}
+
+impl Findings {
+    /// Prints the bad rows found on standard error, by line.
+    pub fn print_bad(&self, input: &Input) {
+        for (line, message) in &self.shown {
+            eprintln!("{}:{line}: {message}", input.path.display());
+        }
+        if self.bad > self.shown.len() as u64 {
+            eprintln!(
+                "{}: ... and {} more bad row(s)",
+                input.path.display(),
+                self.bad - self.shown.len() as u64
+            );
+        }
+    }
+}
+
+/// Why the first pass stopped short.
+pub enum Refusal {
+    /// The file cannot be read on from a line.
+    Fatal(Fatal),
+    /// The report does not belong to this input.
+    Mismatch(UsageError),
+}
+
+/// Checks every row of `input`.
+pub fn check_all(
+    input: &Input,
+    shape: &Arc<Shape>,
+    client: &Client,
+    done: &DoneRows,
+) -> Result<Findings, Refusal> {
+    let mut findings = Findings::default();
+    let rows = input.rows(shape.clone()).map_err(Refusal::Fatal)?;
+    for item in rows {
+        let item = item.map_err(Refusal::Fatal)?;
+        let line = item.line();
+        findings.rows += 1;
+        findings.last_line = line;
+        if let Some(print) = done.get(line) {
+            if print != fingerprint(item.label()) {
+                return Err(Refusal::Mismatch(UsageError(format!(
+                    "the report has line {line} of the input with another id than {} holds there \
+                     now ({}): it is the report of another file, or the file changed; use a new \
+                     report",
+                    input.path.display(),
+                    item.label()
+                        .map_or("no id".to_string(), |l| format!("{l:?}"))
+                ))));
+            }
+            findings.done += 1;
+            continue;
+        }
+        let problem = match item {
+            Item::Row(row) => client
+                .check(shape.op, row.id.as_deref(), row.body.as_deref())
+                .err()
+                .map(|e| e.to_string()),
+            Item::Bad(bad) => Some(bad.message),
+        };
+        match problem {
+            None => findings.to_send += 1,
+            Some(message) => {
+                findings.bad += 1;
+                if findings.shown.len() < SHOWN {
+                    findings.shown.push((line, message));
+                }
+            }
+        }
+    }
+    if findings.done < done.count() {
+        return Err(Refusal::Mismatch(UsageError(format!(
+            "the report has {} row(s) of which only {} are rows of {}: it is the report of \
+             another file, or the file changed; use a new report",
+            done.count(),
+            findings.done,
+            input.path.display()
+        ))));
+    }
+    Ok(findings)
+}

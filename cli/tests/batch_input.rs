@@ -1,0 +1,407 @@
+//! Input files: every row checked before the first is sent. A bad file is refused with each bad
+//! line named as an editor numbers it, exit 2, nothing sent and no report written;
+//! `--skip-invalid` sends the good rows and reports the bad ones; `--dry-run` sends nothing.
+//! Spreadsheet habits (a byte order mark at the start, CRLF line ends, quoted fields over
+//! several lines) are read correctly, with the right line numbers.
+
+mod common;
+
+use common::{emulator, report_by_line, run, seed_users, Scratch};
+use mx_sso_emulator::Emulator;
+
+/// Runs a batch of `user.update --status DISABLED` over `content`; asserts it was refused with
+/// exit 2, nothing sent and no report; returns standard error.
+fn refused(emu: &Emulator, name: &str, content: &[u8]) -> String {
+    let scratch = Scratch::new("refused");
+    let input = scratch.file(name, content);
+    let report = scratch.path("report.jsonl");
+    let done = run(
+        emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(done.code, 2, "{name}: {}\n{}", done.stdout, done.stderr);
+    assert!(!report.exists(), "{name}: no report for a refused file");
+    assert_eq!(emu.stats().requests, 0, "{name}: nothing was sent");
+    done.stderr
+}
+
+/// The lines `FILE:N:` named in standard error.
+fn named_lines(stderr: &str, name: &str) -> Vec<u64> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            l.split_once(&format!("{name}:"))?
+                .1
+                .split(':')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+#[test]
+fn bad_csv_quoting_is_named_at_the_line_where_the_quote_opens() {
+    let emu = emulator();
+    seed_users(&emu, 5);
+    let stderr = refused(&emu, "q.csv", b"id,email\nbank-user-1,a@b.example\n\"bank-user-2,b@b.example\nbank-user-3,c@b.example\nbank-user-4,d@b.example\n");
+    assert_eq!(named_lines(&stderr, "q.csv"), [3], "{stderr}");
+    assert!(stderr.contains("quote"), "{stderr}");
+    // A row with a field too many (an unquoted comma) is named too.
+    let stderr = refused(
+        &emu,
+        "c.csv",
+        b"id,first_name\nbank-user-1,Ann\nbank-user-2,Smith, John\n",
+    );
+    assert_eq!(named_lines(&stderr, "c.csv"), [3], "{stderr}");
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_at_the_start_and_refused_inside() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    // Two spreadsheet exports joined: the second one's mark sits inside line 3.
+    let stderr = refused(
+        &emu,
+        "bom.csv",
+        "\u{feff}id\nbank-user-1\n\u{feff}bank-user-2\n".as_bytes(),
+    );
+    assert_eq!(named_lines(&stderr, "bom.csv"), [3], "{stderr}");
+    assert!(stderr.contains("byte order mark"), "{stderr}");
+    let stderr = refused(
+        &emu,
+        "bom.jsonl",
+        "{\"id\": \"bank-user-1\"}\n\u{feff}{\"id\": \"bank-user-2\"}\n".as_bytes(),
+    );
+    assert_eq!(named_lines(&stderr, "bom.jsonl"), [2], "{stderr}");
+
+    // At the start, as spreadsheets save "CSV UTF-8", it is not part of the `id` column's name.
+    let scratch = Scratch::new("bom-ok");
+    let input = scratch.file("ok.csv", "\u{feff}id\r\nbank-user-1\r\n".as_bytes());
+    let report = scratch.path("r.jsonl");
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(report_by_line(&report)[&2]["id"], "bank-user-1");
+}
+
+#[test]
+fn crlf_files_and_multi_line_fields_keep_the_editors_line_numbers() {
+    let emu = emulator();
+    seed_users(&emu, 4);
+    // Line 1 header, 2 ok, 3 blank, 4-5 a quoted field over two lines, 6 a bad `sex`.
+    let text = "id,sex,first_name\r\nbank-user-1,FEMALE,Ann\r\n\r\nbank-user-2,MALE,\"Two\r\nLines\"\r\nbank-user-3,F,Bo\r\n";
+    let stderr = refused(&emu, "crlf.csv", text.as_bytes());
+    assert_eq!(named_lines(&stderr, "crlf.csv"), [6], "{stderr}");
+
+    let scratch = Scratch::new("crlf-ok");
+    let input = scratch.file("ok.csv", text.replace(",F,", ",FEMALE,").as_bytes());
+    let report = scratch.path("r.jsonl");
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.keys().copied().collect::<Vec<_>>(), [2, 4, 6]);
+    assert_eq!(
+        lines[&6]["id"], "bank-user-3",
+        "no carriage return left in a value"
+    );
+    assert_eq!(
+        emu.get_user("bank-user-2").unwrap()["first_name"],
+        "Two\r\nLines"
+    );
+    assert_eq!(emu.get_user("bank-user-3").unwrap()["first_name"], "Bo");
+}
+
+#[test]
+fn invalid_utf8_is_named_by_line() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    let stderr = refused(
+        &emu,
+        "latin1.csv",
+        b"id,first_name\nbank-user-1,Ann\nbank-user-2,Jos\xe9\nbank-user-3,Bo\n",
+    );
+    assert_eq!(named_lines(&stderr, "latin1.csv"), [3], "{stderr}");
+    assert!(stderr.contains("UTF-8"), "{stderr}");
+    let stderr = refused(
+        &emu,
+        "latin1.jsonl",
+        b"{\"id\": \"bank-user-1\"}\n{\"id\": \"bank-user-\xe9\"}\n",
+    );
+    assert_eq!(named_lines(&stderr, "latin1.jsonl"), [2], "{stderr}");
+}
+
+#[test]
+fn a_10_mib_line_is_refused_without_being_held() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    let long = "x".repeat(10 << 20);
+    let csv = format!("id,first_name\nbank-user-1,Ann\nbank-user-2,{long}\nbank-user-3,Bo\n");
+    let stderr = refused(&emu, "long.csv", csv.as_bytes());
+    assert_eq!(named_lines(&stderr, "long.csv"), [3], "{stderr}");
+    assert!(stderr.contains("longer than"), "{stderr}");
+    let jsonl = format!(
+        "{{\"id\": \"bank-user-1\"}}\n{{\"id\": \"{long}\"}}\n{{\"id\": \"bank-user-3\"}}\n"
+    );
+    let stderr = refused(&emu, "long.jsonl", jsonl.as_bytes());
+    assert_eq!(named_lines(&stderr, "long.jsonl"), [2], "{stderr}");
+}
+
+#[test]
+fn an_unknown_column_and_a_missing_id_are_named() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    let stderr = refused(
+        &emu,
+        "typo.csv",
+        b"id,stauts\nbank-user-1,DISABLED\nbank-user-2,DISABLED\n",
+    );
+    assert_eq!(named_lines(&stderr, "typo.csv"), [2, 3], "{stderr}");
+    assert!(stderr.contains("stauts"), "{stderr}");
+    let stderr = refused(
+        &emu,
+        "missing.csv",
+        b"id,first_name\nbank-user-1,Ann\n,Bo\nbank-user-3,Cy\n",
+    );
+    assert_eq!(named_lines(&stderr, "missing.csv"), [3], "{stderr}");
+    assert!(stderr.contains("takes an id"), "{stderr}");
+    let stderr = refused(&emu, "noid.csv", b"user,first_name\nbank-user-1,Ann\n");
+    assert_eq!(named_lines(&stderr, "noid.csv"), [1], "{stderr}");
+    let stderr = refused(
+        &emu,
+        "missing.jsonl",
+        b"{\"id\": \"bank-user-1\"}\n{\"body\": {}}\n{\"id\": 7}\n{\"ID\": \"x\"}\n",
+    );
+    assert_eq!(named_lines(&stderr, "missing.jsonl"), [2, 3, 4], "{stderr}");
+}
+
+#[test]
+fn skip_invalid_sends_the_good_rows_and_reports_the_bad_ones() {
+    let emu = emulator();
+    seed_users(&emu, 4);
+    let scratch = Scratch::new("skip");
+    let input = scratch.file("mixed.csv", b"id,status\nbank-user-1,DISABLED\nbank-user-2,ACTIVE\nbank-user-3,DISABLED\nbank-user-4,\xff\n");
+    let report = scratch.path("r.jsonl");
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--op",
+        "user.update",
+        "--report",
+        report.to_str().unwrap(),
+        "--skip-invalid",
+    ];
+    let done = run(&emu, &args);
+    assert_eq!(done.code, 1, "bad rows are failures: {}", done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        (lines[&2]["outcome"].as_str(), lines[&4]["outcome"].as_str()),
+        (Some("MX_OK"), Some("MX_OK"))
+    );
+    assert_eq!(lines[&3]["outcome"], "MX_ERR_VALIDATION");
+    assert_eq!(lines[&3]["attempts"], 0);
+    assert_eq!(lines[&5]["outcome"], "MX_ERR_INVALID_ARGUMENT");
+    assert_eq!(emu.stats().requests, 2, "only the good rows were sent");
+}
+
+#[test]
+fn dry_run_checks_every_row_sends_nothing_and_writes_no_report() {
+    let emu = emulator();
+    let scratch = Scratch::new("dry");
+    let input = scratch.file("users.csv", b"id\nbank-user-1\nbank-user-2\n");
+    let report = scratch.path("r.jsonl");
+    let ok = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            report.to_str().unwrap(),
+            "--dry-run",
+        ],
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("2 ready to send"), "{}", ok.stdout);
+    // A flag value that breaks a body rule refuses every row.
+    let bad = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "ACTIVE",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        named_lines(&bad.stderr, "users.csv"),
+        [2, 3],
+        "{}",
+        bad.stderr
+    );
+    assert!(!report.exists());
+    assert_eq!(emu.stats().requests, 0);
+}
+
+#[test]
+fn usage_errors_refuse_before_reading_rows() {
+    let emu = emulator();
+    let scratch = Scratch::new("usage");
+    let input = scratch.file("users.csv", b"id\nbank-user-1\n");
+    let report = scratch.file("exists.jsonl", b"");
+    let path = input.to_str().unwrap();
+    for (args, needle) in [
+        (
+            vec!["batch", path, "--op", "user.updat", "--report", "x.jsonl"],
+            "user.update",
+        ),
+        (
+            vec![
+                "batch",
+                path,
+                "--op",
+                "user.update",
+                "--status",
+                "DISABLED",
+                "--report",
+                report.to_str().unwrap(),
+            ],
+            "--resume",
+        ),
+        (
+            vec!["batch", path, "--op", "user.update", "--status", "DISABLED"],
+            "--report",
+        ),
+        (
+            vec![
+                "batch",
+                path,
+                "--op",
+                "user.update",
+                "--concurrency",
+                "0",
+                "--report",
+                "x.jsonl",
+            ],
+            "--concurrency",
+        ),
+        (
+            vec![
+                "batch",
+                scratch.0.to_str().unwrap(),
+                "--op",
+                "user.update",
+                "--format",
+                "csv",
+                "--report",
+                "x.jsonl",
+            ],
+            "regular file",
+        ),
+        (
+            vec![
+                "batch",
+                "users.txt",
+                "--op",
+                "user.update",
+                "--report",
+                "x.jsonl",
+            ],
+            "--format",
+        ),
+    ] {
+        let done = run(&emu, &args);
+        assert_eq!(done.code, 2, "{args:?}: {}", done.stderr);
+        assert!(done.stderr.contains(needle), "{args:?}: {}", done.stderr);
+    }
+    assert_eq!(emu.stats().requests, 0);
+}
+
+#[test]
+fn a_jsonl_row_with_an_id_or_body_the_operation_does_not_take_is_named() {
+    let emu = emulator();
+    let scratch = Scratch::new("shape");
+    let input = scratch.file(
+        "create.jsonl",
+        "{\"body\": {\"external_user_guid\": \"new-1\"}}\n{\"id\": \"new-2\", \"body\": {\"external_user_guid\": \"new-2\"}}\n",
+    );
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.create",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(done.code, 2);
+    assert_eq!(
+        named_lines(&done.stderr, "create.jsonl"),
+        [2],
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("takes no `id`"), "{}", done.stderr);
+    let input = scratch.file(
+        "read.jsonl",
+        "{\"id\": \"u1\"}\n{\"id\": \"u2\", \"body\": {}}\n",
+    );
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.read",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(
+        named_lines(&done.stderr, "read.jsonl"),
+        [2],
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("takes no `body`"), "{}", done.stderr);
+}

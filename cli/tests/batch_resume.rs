@@ -1,0 +1,178 @@
+//! Interrupting a batch and resuming it: Ctrl-C (SIGINT) lets the rows in flight finish and be
+//! reported and exits 130; `--resume` sends the rest; every row ends in the report exactly once
+//! and was applied exactly once. A report cut off by a kill mid-line, or one that belongs to
+//! another file, is handled.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{
+    applied, command, emulator, logged, report_by_line, run, seed_users, users_csv, Run, Scratch,
+};
+use mx_sso_emulator::Fault;
+
+#[cfg(unix)]
+#[test]
+fn sigint_then_resume_applies_and_reports_every_row_exactly_once() {
+    let emu = emulator();
+    seed_users(&emu, 120);
+    let scratch = Scratch::new("sigint");
+    let input = scratch.file("users.csv", users_csv(120, None));
+    let report = scratch.path("report.jsonl");
+    // 30 ms per request: four workers need about a second for the file.
+    emu.push_fault_times(Fault::Delay { ms: 30 }, 1_000);
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--op",
+        "user.update",
+        "--status",
+        "DISABLED",
+        "--report",
+        report.to_str().unwrap(),
+        "--concurrency",
+        "4",
+    ];
+    let child = command(&emu, &args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&report).map_or(0, |t| t.lines().count()) < 20 {
+        assert!(Instant::now() < deadline, "the batch did not start");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let stopped = Run::from_output(child.wait_with_output().unwrap());
+    assert_eq!(stopped.code, 130, "{}\n{}", stopped.stdout, stopped.stderr);
+    assert!(stopped.stdout.contains("--resume"), "{}", stopped.stdout);
+    let first = report_by_line(&report);
+    assert!(
+        first.len() < 120,
+        "interrupted before the end: {}",
+        first.len()
+    );
+    // Every row whose request went out was finished and reported: the emulator saw no row the
+    // report lacks.
+    let log = emu.request_log();
+    assert_eq!(log.len(), first.len(), "sent = reported");
+
+    let resumed = run(&emu, &[&args[..], &["--resume"]].concat());
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    assert!(
+        resumed.stdout.contains("already done"),
+        "{}",
+        resumed.stdout
+    );
+    let lines = report_by_line(&report);
+    assert_eq!(lines.len(), 120);
+    let log = emu.request_log();
+    assert_eq!(log.len(), 120, "no row sent twice");
+    for i in 1..=120u64 {
+        assert_eq!(lines[&(i + 1)]["outcome"], "MX_OK");
+        let requests = logged(&log, "PUT", &format!("/user/bank-user-{i}"));
+        assert_eq!(applied(&requests), 1, "row {i}");
+    }
+}
+
+#[test]
+fn a_last_line_cut_off_by_a_kill_is_dropped_and_its_row_sent_again() {
+    let emu = emulator();
+    seed_users(&emu, 5);
+    let scratch = Scratch::new("torn");
+    let input = scratch.file("users.csv", users_csv(5, None));
+    // Rows 1 and 2 done; row 3's line cut off in the middle of its write.
+    let report = scratch.file(
+        "report.jsonl",
+        "{\"line\":2,\"id\":\"bank-user-1\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n\
+         {\"line\":3,\"id\":\"bank-user-2\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n\
+         {\"line\":4,\"id\":\"bank-user-3\",\"outc",
+    );
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            report.to_str().unwrap(),
+            "--resume",
+        ],
+    );
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert!(done.stderr.contains("cut off"), "{}", done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.keys().copied().collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
+    let log = emu.request_log();
+    assert_eq!(log.len(), 3, "rows 3, 4 and 5 sent");
+    assert_eq!(logged(&log, "PUT", "/user/bank-user-3").len(), 1);
+
+    // A whole last line without its line end is kept (and the next line starts on its own).
+    let report = scratch.file(
+        "whole.jsonl",
+        "{\"line\":2,\"id\":\"bank-user-1\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}",
+    );
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            report.to_str().unwrap(),
+            "--resume",
+        ],
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(report_by_line(&report).len(), 5);
+    assert_eq!(emu.request_log().len(), 3 + 4);
+}
+
+#[test]
+fn a_report_of_another_file_is_refused() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    let scratch = Scratch::new("other");
+    let input = scratch.file("users.csv", users_csv(3, None));
+    let report = scratch.file(
+        "report.jsonl",
+        "{\"line\":2,\"id\":\"someone-else\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n",
+    );
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--op",
+        "user.update",
+        "--status",
+        "DISABLED",
+        "--report",
+        report.to_str().unwrap(),
+        "--resume",
+    ];
+    let done = run(&emu, &args);
+    assert_eq!(done.code, 2, "{}", done.stderr);
+    assert!(done.stderr.contains("another file"), "{}", done.stderr);
+    std::fs::write(&report, "not json\n").unwrap();
+    assert_eq!(run(&emu, &args).code, 2);
+    std::fs::write(&report, "{\"line\":9,\"id\":\"bank-user-8\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n").unwrap();
+    assert_eq!(run(&emu, &args).code, 2);
+    assert_eq!(emu.stats().requests, 0);
+
+    // --resume without a report starts one.
+    std::fs::remove_file(&report).unwrap();
+    let done = run(&emu, &args);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(report_by_line(&report).len(), 3);
+}
