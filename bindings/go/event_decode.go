@@ -82,7 +82,7 @@ func assign(e *Event, key []byte, kind int, text []byte, number int64) bool {
 			return false
 		}
 		*eventString(e, key) = known(text)
-	case "attempt", "http_status", "elapsed_us", "retry_in_ms":
+	case "attempt", "http_status", "elapsed_us", "retry_in_ms", "retry_after_ms":
 		if kind == valueText {
 			return false
 		}
@@ -93,12 +93,10 @@ func assign(e *Event, key []byte, kind int, text []byte, number int64) bool {
 			e.HTTPStatus = int(number)
 		case "elapsed_us":
 			e.ElapsedUS = number
+		case "retry_in_ms":
+			e.RetryInMS = optional(kind, number)
 		default:
-			e.RetryInMS = nil
-			if kind == valueNumber {
-				retry := number // only this copy escapes
-				e.RetryInMS = &retry
-			}
+			e.RetryAfterMS = optional(kind, number)
 		}
 	case "ts":
 		if kind == valueNumber {
@@ -236,4 +234,12 @@ func (s *eventScanner) integer() (int64, bool) {
 	}
 	n, err := strconv.ParseInt(string(s.data[start:s.i]), 10, 64)
 	return n, err == nil
+}
+
+// optional is a number that may be null: nil for null.
+func optional(kind int, number int64) *int64 {
+	if kind != valueNumber {
+		return nil
+	}
+	return &number // only this copy escapes
 }

@@ -11,8 +11,8 @@ var eventSamples = []struct {
 	json    string
 	scanned bool // read by the scanner, without encoding/json
 }{
-	{`{"call":"user.update","op":"user.update","method":"PUT","path":"/user/u-1","attempt":1,"outcome":"MX_ERR_HTTP","http_status":503,"elapsed_us":540,"connection":"new","retry_in_ms":198,"message":"MX answered HTTP 503: Service Temporarily Unavailable. (MX is under maintenance; try again later)","ts":"2026-12-03T08:24:01.476047Z"}`, true},
-	{`{"call":"user.update","op":"user.update","method":"PUT","path":"/user/u-1","attempt":2,"outcome":"MX_OK","http_status":200,"elapsed_us":458,"connection":"reused","retry_in_ms":null,"message":null,"ts":"2026-12-03T08:24:01.674768Z"}`, true},
+	{`{"call":"user.update","op":"user.update","method":"PUT","path":"/user/u-1","attempt":1,"outcome":"MX_ERR_HTTP","http_status":503,"elapsed_us":540,"connection":"new","retry_in_ms":198,"retry_after_ms":1000,"message":"MX answered HTTP 503: Service Temporarily Unavailable. (MX is under maintenance; try again later)","ts":"2026-12-03T08:24:01.476047Z"}`, true},
+	{`{"call":"user.update","op":"user.update","method":"PUT","path":"/user/u-1","attempt":2,"outcome":"MX_OK","http_status":200,"elapsed_us":458,"connection":"reused","retry_in_ms":null,"retry_after_ms":null,"message":null,"ts":"2026-12-03T08:24:01.674768Z"}`, true},
 	{`{"call":"user.update","op":"user.update","method":"PUT","path":"/user/u-refused","attempt":0,"outcome":"MX_ERR_VALIDATION","http_status":null,"elapsed_us":0,"connection":null,"retry_in_ms":null,"message":"status is \"PAUSED\"; accepted values: ENABLED or DISABLED","ts":"2026-12-03T08:24:01.676201Z"}`, false},
 	{`{"call":"","op":"","method":null,"path":null,"attempt":0,"outcome":"MX_ERR_INVALID_ARGUMENT","http_status":null,"elapsed_us":0,"connection":null,"retry_in_ms":null,"message":"operation is unknown","ts":"2026-12-03T08:24:01.676387Z"}`, true},
 	{`{"call":"user.create","op":"user.read","method":"GET","path":"/user/a%2Fb%20c","attempt":2,"outcome":"MX_OK","http_status":200,"elapsed_us":235,"connection":"new","retry_in_ms":0,"message":null,"ts":"2026-12-03T08:24:01.677493Z"}`, true},

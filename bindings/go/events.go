@@ -50,6 +50,9 @@ type Event struct {
 	Connection string `json:"connection"`
 	// RetryInMS is the wait in milliseconds before the next attempt, nil when none follows.
 	RetryInMS *int64 `json:"retry_in_ms"`
+	// RetryAfterMS is the wait the server asked for with Retry-After, in milliseconds; nil
+	// when it asked for none.
+	RetryAfterMS *int64 `json:"retry_after_ms"`
 	// Message says what went wrong, for failures (masked like every error message).
 	Message string `json:"message"`
 	// TS is when the attempt ended (UTC, microseconds).

@@ -92,6 +92,9 @@ func logEvent(logger *slog.Logger, level slog.Level, e *Event) {
 	if e.RetryInMS != nil {
 		attrs = append(attrs, slog.Int64("retry_in_ms", *e.RetryInMS))
 	}
+	if e.RetryAfterMS != nil {
+		attrs = append(attrs, slog.Int64("retry_after_ms", *e.RetryAfterMS))
+	}
 	if e.Message != "" {
 		attrs = append(attrs, slog.String("message", e.Message))
 	}

@@ -40,6 +40,8 @@ class Event(TypedDict):
     connection: Optional[str]
     #: The wait before the next attempt, or ``None`` when none follows.
     retry_in_ms: Optional[int]
+    #: The wait the server asked for with ``Retry-After``, or ``None``.
+    retry_after_ms: Optional[int]
     #: For failures, what went wrong (masked like every error message).
     message: Optional[str]
     #: RFC 3339, UTC, microseconds.
