@@ -14,21 +14,11 @@ import pytest
 from conftest import Emulator, unique
 
 import mx_sso
+from mx_sso._types import Event
 
-EVENT_KEYS = {
-    "call",
-    "op",
-    "method",
-    "path",
-    "attempt",
-    "outcome",
-    "http_status",
-    "elapsed_us",
-    "connection",
-    "retry_in_ms",
-    "message",
-    "ts",
-}
+#: The keys of the package's typed ``Event``: the library's events must have exactly these (so
+#: the type stays a true mirror of what the library sends).
+EVENT_KEYS = set(Event.__annotations__)
 
 
 def recording_client(emulator: Emulator, **options: Any) -> Tuple[mx_sso.Client, List[Any]]:
