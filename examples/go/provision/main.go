@@ -32,8 +32,8 @@ func main() {
 	}
 	customer := os.Args[1]
 
-	// One client for the whole program: credentials from MX_SSO_API_KEY and MX_SSO_CLIENT_GUID,
-	// every attempt that is retried or fails logged to standard error.
+	// One client for the whole program: credentials from MX_SSO_API_KEY and MX_SSO_CLIENT_GUID;
+	// retried attempts (WARN) and failed calls (ERROR) logged to standard error.
 	opts := []mxsso.Option{
 		mxsso.WithTimeout(10 * time.Second),
 		mxsso.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
