@@ -3,6 +3,7 @@ package mxsso
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 )
@@ -73,8 +74,10 @@ func (t *target) request(ctx context.Context, op, id string, body any) ([]byte, 
 		return answer, nil
 	}
 	e := errorFromObject(status, answer)
-	if bounded && e.Code == CodeTimeout {
-		e.cause = context.DeadlineExceeded // the context's deadline is what ran out
+	// Only when the context's deadline has really passed is it what ran out: a timeout of the
+	// library's own (a connect timeout, the client's timeout_ms) leaves the context alive.
+	if e.Code == CodeTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		e.cause = context.DeadlineExceeded
 	}
 	return nil, e
 }
