@@ -61,21 +61,24 @@ func newNativeClient(optionsJSON string) (nativeClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer C.free(unsafe.Pointer(options))
+	defer freeCString(options)
 
 	var outErr *C.char
 	debugGC()
 	ptr := C.mx_client_new(options, &outErr)
+	noteHandedOver(outErr != nil)
 	detail := takeCBytes(outErr)
 	if ptr == nil {
 		return nil, errorFromClientNew(detail)
 	}
+	ledger.clientsMade.Add(1)
 	return ptr, nil
 }
 
 // freeNativeClient releases a handle made by newNativeClient; no call may be using it.
 func freeNativeClient(ptr nativeClient) {
 	C.mx_client_free(ptr)
+	ledger.clientsFreed.Add(1)
 }
 
 // nativeCall runs one operation through mx_client_call. id, body and callOptions are left
@@ -96,6 +99,7 @@ func nativeCall(ptr nativeClient, callToken cgo.Handle, op string, id, body, cal
 	var out *C.char
 	debugGC()
 	status := C.mxsso_call(C.uintptr_t(callToken), ptr, args[0], args[1], args[2], args[3], &out)
+	noteHandedOver(out != nil)
 	return StatusCode(status), takeCBytes(out), nil
 }
 
@@ -115,6 +119,7 @@ func nativeStats(ptr nativeClient) (StatusCode, []byte) {
 	var out *C.char
 	debugGC()
 	status := C.mx_client_stats(ptr, &out)
+	noteHandedOver(out != nil)
 	return StatusCode(status), takeCBytes(out)
 }
 
@@ -156,10 +161,10 @@ func newCArgs(named ...namedArg) (cArgs, error) {
 	return args, nil
 }
 
-// free releases every copy (C.free of NULL does nothing).
+// free releases every copy.
 func (args cArgs) free() {
 	for _, p := range args {
-		C.free(unsafe.Pointer(p))
+		freeCString(p)
 	}
 }
 
@@ -173,7 +178,16 @@ func cString(name, s string) (*C.char, error) {
 			Message: fmt.Sprintf("%s contains a NUL byte, which a C string cannot carry", name),
 		}
 	}
+	ledger.copiesMade.Add(1)
 	return C.CString(s), nil
+}
+
+// freeCString releases a copy made by cString; NULL does nothing.
+func freeCString(p *C.char) {
+	if p != nil {
+		C.free(unsafe.Pointer(p))
+		ledger.copiesFreed.Add(1)
+	}
 }
 
 // takeCBytes copies a string the library returned and frees it with mx_string_free.
@@ -182,6 +196,12 @@ func takeCBytes(s *C.char) []byte {
 	if s == nil {
 		return nil
 	}
-	defer C.mx_string_free(s)
+	defer giveBackString(s)
 	return C.GoBytes(unsafe.Pointer(s), C.int(C.strlen(s)))
+}
+
+// giveBackString releases a string the library handed over.
+func giveBackString(s *C.char) {
+	C.mx_string_free(s)
+	ledger.stringsFreed.Add(1)
 }
