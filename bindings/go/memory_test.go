@@ -3,6 +3,7 @@ package mxsso
 import (
 	"context"
 	"runtime"
+	"runtime/cgo"
 	"testing"
 	"time"
 )
@@ -14,6 +15,7 @@ func TestFinalizerFreesDroppedClients(t *testing.T) {
 	emu := needEmulator(t)
 	id := emu.newUser(t)
 	events := 0
+	var dropped []cgo.Handle // the sink handles of the clients left to their finalizer
 	for i := 0; i < 50; i++ {
 		c, err := NewClient(WithBaseURL(emu.baseURL))
 		if err != nil {
@@ -27,15 +29,42 @@ func TestFinalizerFreesDroppedClients(t *testing.T) {
 		}
 		if i%2 == 0 {
 			c.Close()
+		} else {
+			dropped = append(dropped, c.sinkHandle)
 		}
 		// c is dropped here; the odd ones only have their finalizer.
 		runtime.GC()
 	}
-	runtime.GC()
-	runtime.GC()
 	if events != 17 {
 		t.Errorf("%d events, want 17", events)
 	}
+	// free deletes the sink handle after mx_client_free: a deleted handle shows that the
+	// finalizer freed its client.
+	live := dropped
+	for deadline := time.Now().Add(10 * time.Second); len(live) > 0 && time.Now().Before(deadline); {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		live = live[:0:0]
+		for _, h := range dropped {
+			if !handleDeleted(h) {
+				live = append(live, h)
+			}
+		}
+	}
+	if len(live) > 0 {
+		t.Errorf("%d of %d dropped clients were never freed by their finalizer", len(live), len(dropped))
+	}
+}
+
+// handleDeleted reports whether h was deleted (its Value panics).
+func handleDeleted(h cgo.Handle) (deleted bool) {
+	defer func() {
+		if recover() != nil {
+			deleted = true
+		}
+	}()
+	h.Value()
+	return false
 }
 
 func TestFinalizeAfterCloseIsHarmless(t *testing.T) {
