@@ -90,6 +90,11 @@ func TestSecretsAppearNowhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A User printed or logged the usual ways shows none of its login material.
+	keep(fmt.Sprintf("%v | %+v | %#v | %s | %q | %v | %+v", user, user, user, user, user, *user, []*User{user}))
+	keep(user.String() + user.GoString())
+	logger.Info("read", "user", user, "value", *user)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("read", "user", user, "value", *user)
 	if _, err := good.UpdateMember(ctx, memberID, creds); err != nil {
 		t.Fatal(err)
 	}
