@@ -43,7 +43,7 @@ func (c *Client) EnsureUser(ctx context.Context, u NewUser) (user *User, created
 // CreateMember creates a member (POST /member), resolved by reading m.ExternalMemberGUID back
 // when its outcome is unknown.
 func (c *Client) CreateMember(ctx context.Context, m NewMember) (*Member, error) {
-	return decoded[Member](c.call(ctx, opMemberCreate, "", m))
+	return decoded[Member](c.call(ctx, opMemberCreate, "", m.wire()))
 }
 
 // ReadMember reads a member (GET /member/{id}; not documented by MX) by MX's member guid or
@@ -54,7 +54,7 @@ func (c *Client) ReadMember(ctx context.Context, id string) (*Member, error) {
 
 // UpdateMember replaces a member's credentials (PUT /member/{id}; not documented by MX).
 func (c *Client) UpdateMember(ctx context.Context, id string, credentials []Credential) (*Member, error) {
-	return decoded[Member](c.call(ctx, opMemberUpdate, id, memberUpdate{credentials}))
+	return decoded[Member](c.call(ctx, opMemberUpdate, id, memberUpdate{wireCredentials(credentials)}))
 }
 
 // DeleteMember deletes a member (DELETE /member/{id}; not documented by MX).
@@ -65,7 +65,7 @@ func (c *Client) DeleteMember(ctx context.Context, id string) error {
 // EnsureMember reads the member by m.ExternalMemberGUID (required) and creates it if not
 // found; created as for [Client.EnsureUser].
 func (c *Client) EnsureMember(ctx context.Context, m NewMember) (member *Member, created bool, err error) {
-	return ensured[Member](c.call(ctx, opMemberEnsure, "", m))
+	return ensured[Member](c.call(ctx, opMemberEnsure, "", m.wire()))
 }
 
 // Call runs any operation of the library's table by name ("user.update", "member.read", ...)
@@ -103,7 +103,7 @@ func EnsureUser(ctx context.Context, u NewUser) (user *User, created bool, err e
 
 // CreateMember is [Client.CreateMember] on the process-wide default client.
 func CreateMember(ctx context.Context, m NewMember) (*Member, error) {
-	return decoded[Member](processDefault.request(ctx, opMemberCreate, "", m))
+	return decoded[Member](processDefault.request(ctx, opMemberCreate, "", m.wire()))
 }
 
 // ReadMember is [Client.ReadMember] on the process-wide default client.
@@ -113,7 +113,7 @@ func ReadMember(ctx context.Context, id string) (*Member, error) {
 
 // UpdateMember is [Client.UpdateMember] on the process-wide default client.
 func UpdateMember(ctx context.Context, id string, credentials []Credential) (*Member, error) {
-	return decoded[Member](processDefault.request(ctx, opMemberUpdate, id, memberUpdate{credentials}))
+	return decoded[Member](processDefault.request(ctx, opMemberUpdate, id, memberUpdate{wireCredentials(credentials)}))
 }
 
 // DeleteMember is [Client.DeleteMember] on the process-wide default client.
@@ -123,7 +123,7 @@ func DeleteMember(ctx context.Context, id string) error {
 
 // EnsureMember is [Client.EnsureMember] on the process-wide default client.
 func EnsureMember(ctx context.Context, m NewMember) (member *Member, created bool, err error) {
-	return ensured[Member](processDefault.request(ctx, opMemberEnsure, "", m))
+	return ensured[Member](processDefault.request(ctx, opMemberEnsure, "", m.wire()))
 }
 
 // Call is [Client.Call] on the process-wide default client.

@@ -214,12 +214,13 @@ func TestRequestBodiesMarshalOnlyFieldsSet(t *testing.T) {
 		{NewUser{}, `{}`},
 		{NewUser{ExternalUserGUID: "u", CreditScore: &score, Sex: SexMale},
 			`{"external_user_guid":"u","sex":"MALE","credit_score":0}`},
-		{NewMember{}, `{}`},
+		{NewMember{}.wire(), `{}`},
+		{NewMember{Credentials: []Credential{}}.wire(), `{}`},
 		{NewMember{UserGUID: "USR-1", ExternalUserGUID: "u", ExternalMemberGUID: "m", Name: "n", InstitutionGUID: "INS-1",
-			Credentials: []Credential{{"userkey", "k"}}},
+			Credentials: []Credential{{"userkey", "k"}}}.wire(),
 			`{"user_guid":"USR-1","external_user_guid":"u","external_member_guid":"m","name":"n","institution_guid":"INS-1","credentials":[{"field_name":"userkey","response":"k"}]}`},
 		{memberUpdate{}, `{}`},
-		{memberUpdate{[]Credential{{"login", "l"}, {"password", ""}}},
+		{memberUpdate{wireCredentials([]Credential{{"login", "l"}, {"password", ""}})},
 			`{"credentials":[{"field_name":"login","response":"l"},{"field_name":"password","response":""}]}`},
 	} {
 		got, err := json.Marshal(tc.body)
