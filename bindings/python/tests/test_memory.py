@@ -61,7 +61,9 @@ class LibraryLedger:
         self.clients_made: Counter[int] = Counter()
         self.clients_freed: Counter[int] = Counter()
         for name in ("mx_client_new", "mx_client_call", "mx_client_stats"):
-            monkeypatch.setattr(LIB, name, self._handing(getattr(LIB, name), name == "mx_client_new"))
+            monkeypatch.setattr(
+                LIB, name, self._handing(getattr(LIB, name), name == "mx_client_new")
+            )
         real_string_free = LIB.mx_string_free
         real_client_free = LIB.mx_client_free
 
