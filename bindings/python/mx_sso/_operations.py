@@ -38,7 +38,7 @@ class Operations:
     ) -> Dict[str, Any]:
         """Encodes the arguments (before the handle is taken: a bad one raises first), then
         runs the call on this client's handle."""
-        encoded_id = encode_id(operation, id)
+        encoded_id = encode_id(id)
         encoded_body = None if body is None else encode_body(body)
         with self._using() as handle:
             return call(handle, operation, encoded_id, encoded_body, call_options)
