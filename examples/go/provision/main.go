@@ -1,8 +1,8 @@
 // Command provision runs a bank's provisioning workflow with the mxsso Go package, as MX's
 // guide describes it: make sure the customer's MX user exists (created if missing), read its
 // login material, make sure its member (the customer's credentials at the bank) exists, read
-// it, disable the user as when the customer leaves online banking, read it back, and last
-// print the login URL that opens MoneyDesktop.
+// it, and print the login URL that opens MoneyDesktop; later, when the customer leaves online
+// banking, disable the user and read it back.
 //
 //	MX_SSO_API_KEY=... MX_SSO_CLIENT_GUID=CLT-... BANK_USERKEY=... provision bank-user-42
 //
@@ -73,6 +73,9 @@ func main() {
 	check("read", err)
 	fmt.Printf("read      member %s of %s is %s\n", member.GUID, member.UserGUID, member.Status.Name)
 
+	fmt.Printf("open MoneyDesktop: %s\n", loginURL)
+
+	// Later: the customer leaves online banking.
 	_, err = client.UpdateUser(ctx, customer, mxsso.UserUpdate{Status: mxsso.StatusDisabled})
 	check("disable", err)
 	fmt.Println("disable   ok")
@@ -80,8 +83,6 @@ func main() {
 	user, err = client.ReadUser(ctx, customer)
 	check("read back", err)
 	fmt.Printf("read back %s\n", user.Status.Name)
-
-	fmt.Printf("open MoneyDesktop: %s\n", loginURL)
 }
 
 // createdOrFound says what an ensure did.
