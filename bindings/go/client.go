@@ -91,9 +91,15 @@ func (c *Client) Stats() (Stats, error) {
 	if status != CodeOK {
 		return Stats{}, errorFromObject(status, answer)
 	}
+	return decodeStats(answer)
+}
+
+// decodeStats reads the library's counters object. It comes from the library, not from MX, so
+// an unreadable one is a bug of mx-sso (CodeInternal, as in Python).
+func decodeStats(answer []byte) (Stats, error) {
 	var stats Stats
 	if err := json.Unmarshal(answer, &stats); err != nil {
-		return Stats{}, &Error{Code: CodeResponse, Message: "the library's counters could not be read: " + err.Error()}
+		return Stats{}, &Error{Code: CodeInternal, Message: "the library's counters could not be read: " + err.Error()}
 	}
 	return stats, nil
 }

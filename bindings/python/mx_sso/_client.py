@@ -10,9 +10,9 @@ import os
 import threading
 import weakref
 from types import TracebackType
-from typing import Any, ContextManager, Dict, Optional, Type
+from typing import Any, ContextManager, Dict, Optional, Type, cast
 
-from ._errors import InvalidArgumentError, error_from_result
+from ._errors import InternalError, InvalidArgumentError, error_from_result
 from ._events import EventRelay
 from ._lib import LIB
 from ._operations import Operations
@@ -121,8 +121,16 @@ class Client(Operations):
         """The counters since the client was made: ``calls``, ``attempts``, ``retries``,
         ``by_outcome``, ``connections_opened``, ``tls_handshakes``, ``read_backs``, ``races``."""
         with self._using() as handle:
-            stats: Stats = json.loads(invoke(LIB.mx_client_stats, handle))
-            return stats
+            text = invoke(LIB.mx_client_stats, handle)
+        try:
+            stats: Any = json.loads(text)
+        except ValueError:
+            stats = None
+        if not isinstance(stats, dict):
+            # The counters come from the library, not from MX: unreadable ones are a bug of
+            # mx-sso (as in Go).
+            raise InternalError("the library's counters could not be read", attempts=0)
+        return cast(Stats, stats)
 
     @property
     def closed(self) -> bool:

@@ -317,3 +317,18 @@ def test_an_unusable_mx_sso_base_url_names_the_variable(tmp_path: Path) -> None:
 
 def test_the_default_client_without_a_key_says_how_to_set_it(tmp_path: Path) -> None:
     assert "MX_SSO_API_KEY" in run_snippet(PRINT_ERROR, tmp_path, MX_SSO_API_KEY="")
+
+
+@pytest.mark.parametrize("answer", ["not json", "[]", ""])
+def test_unreadable_counters_are_an_internal_error(
+    emulator: Emulator, client: mx_sso.Client, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    """The counters come from the library, so unreadable ones are a bug of mx-sso: an
+    InternalError, as in Go (not a JSONDecodeError or a ResponseError)."""
+    import mx_sso._client
+
+    monkeypatch.setattr(mx_sso._client, "invoke", lambda *_args: answer)
+    with pytest.raises(mx_sso.InternalError) as caught:
+        client.stats()
+    assert caught.value.code is mx_sso.Status.INTERNAL
+    assert "counters" in caught.value.message
