@@ -63,7 +63,7 @@ func (c *Client) call(ctx context.Context, op, id string, body any) ([]byte, err
 // attempt (read-backs and ensure's steps included) and one for a call refused before sending,
 // on the calling goroutine, before any wait for a retry. nil removes it. It is safe to call
 // while other goroutines make calls: attempts that end after it returns see the new handler.
-// A handler that panics does not break the call (the first panic is logged to the client's
+// A handler that panics does not break the call (its first panic is logged to the client's
 // logger, else to slog's default logger). A handler may make calls on any client, but must
 // not Close this one; a handler that refers to its client keeps the client from being
 // finalized, so Close such a client. The logger of [WithLogger], if any, keeps receiving

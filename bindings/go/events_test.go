@@ -264,7 +264,7 @@ func TestReplacingAndRemovingTheHandlerMidRun(t *testing.T) {
 	}
 }
 
-// A handler that panics does not break the call; the first panic is logged, once.
+// A handler that panics does not break the call; its first panic is logged, once.
 func TestHandlerPanicDoesNotBreakTheCall(t *testing.T) {
 	emu := needEmulator(t)
 	var logs bytes.Buffer
@@ -278,6 +278,16 @@ func TestHandlerPanicDoesNotBreakTheCall(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "handler bug"); n != 1 {
 		t.Errorf("the panic was logged %d times, want once:\n%s", n, logs.String())
+	}
+	// A new handler gets its own first complaint, as in Python.
+	c.SetEventHandler(func(Event) { panic("second handler bug") })
+	for i := 0; i < 3; i++ {
+		if _, err := c.ReadUser(context.Background(), id); err != nil {
+			t.Fatalf("call %d with the second panicking handler: %v", i, err)
+		}
+	}
+	if n := strings.Count(logs.String(), "second handler bug"); n != 1 {
+		t.Errorf("the second handler's panic was logged %d times, want once:\n%s", n, logs.String())
 	}
 }
 
