@@ -278,3 +278,53 @@ func TestCloseWaitsForARunningCall(t *testing.T) {
 		t.Errorf("call after Close = %v, want ErrClosed and ErrInvalidArgument", err)
 	}
 }
+
+// A handler may Close its own client (here from the first event of a retried call, and from a
+// call nested in a handler): Close returns at once, the running call completes, later calls
+// fail with ErrClosed, and the client is freed when its last running call returns.
+func TestHandlerClosesItsOwnClient(t *testing.T) {
+	emu := needEmulator(t)
+	id := emu.newUser(t)
+	for _, nested := range []bool{false, true} {
+		c, err := NewClient(WithBaseURL(emu.baseURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := emu.newTestClient(t)
+		var closed atomic.Bool
+		closeC := func(Event) {
+			if closed.CompareAndSwap(false, true) {
+				c.Close()
+				if _, err := c.ReadUser(context.Background(), id); !errors.Is(err, ErrClosed) {
+					t.Errorf("a call after Close inside the handler: %v", err)
+				}
+			}
+		}
+		if nested { // c's handler calls other, whose handler closes c
+			other.SetEventHandler(closeC)
+			c.SetEventHandler(func(Event) { _, _ = other.ReadUser(context.Background(), id) })
+		} else {
+			c.SetEventHandler(closeC)
+		}
+		emu.injectFaults(t, map[string]any{"kind": "status", "status": 503, "count": 1})
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.UpdateUser(context.Background(), id, UserUpdate{Status: StatusDisabled})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("nested %v: the call whose handler closed its client: %v", nested, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("nested %v: the call whose handler closed its client never returned", nested)
+		}
+		if !closed.Load() || !handleDeleted(c.sinkHandle) {
+			t.Errorf("nested %v: closed %v; the client was not freed after its last call", nested, closed.Load())
+		}
+		if _, err := c.ReadUser(context.Background(), id); !errors.Is(err, ErrClosed) {
+			t.Errorf("nested %v: a call after Close: %v", nested, err)
+		}
+	}
+}
