@@ -31,15 +31,12 @@ const defaultTimeout = 30 * time.Second
 // events.
 type target struct {
 	// ptr is the mx_client; nil (NULL) is the library's process-wide default client, which
-	// only processDefault uses. A Client's ptr is never nil.
+	// only defaultClient (operations.go) uses. Every other Client's ptr is non-nil.
 	ptr     nativeClient
 	timeout time.Duration
 	// events is nil for the default client, which has no event handler.
 	events *eventSink
 }
-
-// processDefault is the library's process-wide default client (NULL to mx_client_call).
-var processDefault = &target{ptr: nil, timeout: defaultTimeout}
 
 // request is the one request path: every operation of every Client and of the package-level
 // functions goes through it. body is nil (none), raw JSON ([]byte) or a value to encode as
