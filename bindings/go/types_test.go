@@ -2,7 +2,9 @@ package mxsso
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -227,5 +229,24 @@ func TestRequestBodiesMarshalOnlyFieldsSet(t *testing.T) {
 		if err != nil || string(got) != tc.want {
 			t.Errorf("Marshal(%T) = %s, %v; want %s", tc.body, got, err, tc.want)
 		}
+	}
+}
+
+// NewUser and UserUpdate repeat the same profile fields (see user.go): same names, types and
+// JSON tags, in the same order; NewUser adds ExternalUserGUID, UserUpdate adds Status.
+func TestNewUserAndUserUpdateShareTheProfileFields(t *testing.T) {
+	profile := func(v any, own string) []string {
+		var fields []string
+		typ := reflect.TypeOf(v)
+		for i := 0; i < typ.NumField(); i++ {
+			if f := typ.Field(i); f.Name != own {
+				fields = append(fields, fmt.Sprintf("%s %s %s", f.Name, f.Type, f.Tag))
+			}
+		}
+		return fields
+	}
+	create, update := profile(NewUser{}, "ExternalUserGUID"), profile(UserUpdate{}, "Status")
+	if !reflect.DeepEqual(create, update) || len(create) == 0 {
+		t.Errorf("profile fields differ:\nNewUser    %v\nUserUpdate %v", create, update)
 	}
 }

@@ -57,6 +57,11 @@ type UserUpdate struct {
 	Status Status `json:"status,omitempty"`
 }
 
+// NewUser repeats UserUpdate's profile fields rather than embedding a shared struct, so that
+// both are written as flat literals (NewUser{ExternalUserGUID: "u", FirstName: "Julie"}); an
+// embedded struct would have to be named in every literal. types_test.go checks that the two
+// keep the same profile fields and JSON names.
+
 // NewUser is the body of a Create user request, and of EnsureUser: the documented fields,
 // tagged with MX's JSON names, zero fields left out. ExternalUserGUID (your own id for the
 // user, not beginning with "USR-") is required (EnsureUser reads the user by it, and a create
