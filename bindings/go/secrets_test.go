@@ -209,7 +209,9 @@ func TestTypedMethodsSendTheResponses(t *testing.T) {
 	if _, _, err := c.EnsureMember(ctx, NewMember{ExternalUserGUID: "u", ExternalMemberGUID: "m-typed", Credentials: userkey(secretCredential + "-ensure")}); err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock() // the server's goroutines wrote bodies; the library's HTTP is invisible to -race
 	sent := strings.Join(bodies, "\n")
+	mu.Unlock()
 	for _, want := range []string{"-create", "-login", "-password", "-ensure"} {
 		if !strings.Contains(sent, `"response":"`+secretCredential+want+`"`) {
 			t.Errorf("no body sent the response %s...%s:\n%s", secretCredential, want, sent)
