@@ -143,10 +143,11 @@ func TestLostCreateWithoutExternalGUID(t *testing.T) {
 }
 
 // A deadline that ends during the read-back: a timeout, not a success or a second POST. The
-// read-back is delayed past the deadline; a client that waited for it would succeed.
+// read-back is delayed 3 s, past the 1.5 s deadline (room for a loaded machine to send the
+// POST and the read-back in time); a client that waited for it would succeed.
 func TestDeadlineDuringReadBack(t *testing.T) {
 	emu := needEmulator(t)
-	c := emu.newTestClient(t, WithTimeout(400*time.Millisecond))
+	c := emu.newTestClient(t, WithTimeout(1500*time.Millisecond))
 	id := uniqueID(t, "go-readback-deadline")
 	emu.clearLog(t)
 	emu.injectFaults(t,

@@ -63,10 +63,10 @@ func (c *Client) call(ctx context.Context, op, id string, body any) ([]byte, err
 // attempt (read-backs and ensure's steps included) and one for a call refused before sending,
 // on the calling goroutine, before any wait for a retry. nil removes it. It is safe to call
 // while other goroutines make calls: attempts that end after it returns see the new handler.
-// A handler that panics does not break the call (the first panic is logged to the client's
-// logger, else to slog's default logger). A handler may make calls on any client, but must
-// not Close this one; a handler that refers to its client keeps the client from being
-// finalized, so Close such a client. The logger of [WithLogger], if any, keeps receiving
+// A handler that panics does not break the call (its first panic is logged to the client's
+// logger, else to slog's default logger). A handler may make calls on any client and may Close
+// this one (see [Client.Close]); a handler that refers to its client keeps the client from
+// being finalized, so Close such a client. The logger of [WithLogger], if any, keeps receiving
 // events. After Close it does nothing.
 func (c *Client) SetEventHandler(handler func(Event)) {
 	if !c.life.acquire() {
@@ -91,20 +91,31 @@ func (c *Client) Stats() (Stats, error) {
 	if status != CodeOK {
 		return Stats{}, errorFromObject(status, answer)
 	}
+	return decodeStats(answer)
+}
+
+// decodeStats reads the library's counters object. It comes from the library, not from MX, so
+// an unreadable one is a bug of mx-sso (CodeInternal, as in Python).
+func decodeStats(answer []byte) (Stats, error) {
 	var stats Stats
 	if err := json.Unmarshal(answer, &stats); err != nil {
-		return Stats{}, &Error{Code: CodeResponse, Message: "the library's counters could not be read: " + err.Error()}
+		return Stats{}, &Error{Code: CodeInternal, Message: "the library's counters could not be read: " + err.Error()}
 	}
 	return stats, nil
 }
 
 // Close frees the client and its connections, after waiting for calls in progress to
-// return (so it must not be called from this client's event handler). Calls made after Close
-// fail with an error matching [ErrClosed]. Close may be called any number of times, from any
-// goroutine; it always returns nil.
+// return. Called from this client's event handler (inside one of its calls, where waiting
+// would never end), it returns at once instead, and the client is freed when its last
+// running call returns. Calls made after Close fail with an error matching [ErrClosed]. Close
+// may be called any number of times, from any goroutine; it always returns nil.
 func (c *Client) Close() error {
-	c.life.close(c.free)
 	runtime.SetFinalizer(c, nil)
+	if insideCallOf(c.ptr) {
+		c.life.closeWhenIdle(c.free)
+		return nil
+	}
+	c.life.close(c.free)
 	return nil
 }
 
@@ -127,14 +138,16 @@ func errClosed() *Error {
 }
 
 // lifetime lets calls share a handle that Close frees: every call holds a use; close refuses
-// new uses, waits until the running ones are released, and frees the handle exactly once.
-// Unlike a sync.RWMutex, a use may be taken while another is held on the same goroutine (an
-// event handler calling the client), even while close waits.
+// new uses, waits until the running ones are released, and frees the handle exactly once;
+// closeWhenIdle refuses new uses and leaves the freeing to the last release. Unlike a
+// sync.RWMutex, a use may be taken while another is held on the same goroutine (an event
+// handler calling the client), even while close waits.
 type lifetime struct {
 	mu     sync.Mutex
 	idle   sync.Cond // L is mu (set by the first close); signalled when uses drops to 0
 	uses   int
-	closed bool // no new use is given
+	closed bool   // no new use is given
+	free   func() // set by closeWhenIdle: run by the release that ends the last use
 	freed  bool
 }
 
@@ -149,13 +162,34 @@ func (l *lifetime) acquire() bool {
 	return true
 }
 
-// release returns a use taken by acquire.
+// release returns a use taken by acquire; the last one after closeWhenIdle frees the handle.
 func (l *lifetime) release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.uses--
 	if l.uses == 0 && l.closed {
+		l.freeOnce(l.free)
 		l.idle.Broadcast()
+	}
+}
+
+// closeWhenIdle refuses new uses and returns at once: free runs now if no use is held, else
+// at the release of the last one.
+func (l *lifetime) closeWhenIdle(free func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	l.free = free
+	if l.uses == 0 {
+		l.freeOnce(free)
+	}
+}
+
+// freeOnce runs free (when not nil) unless the handle was already freed; mu is held.
+func (l *lifetime) freeOnce(free func()) {
+	if free != nil && !l.freed {
+		l.freed = true
+		free()
 	}
 }
 
@@ -171,10 +205,7 @@ func (l *lifetime) close(free func()) {
 	for l.uses > 0 {
 		l.idle.Wait()
 	}
-	if !l.freed {
-		l.freed = true
-		free()
-	}
+	l.freeOnce(free)
 }
 
 // LibraryVersion returns the version of the linked mx-sso library, such as "0.2.0".

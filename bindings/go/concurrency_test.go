@@ -63,9 +63,30 @@ func TestConcurrentCallsShareOneClient(t *testing.T) {
 	}
 }
 
+// racesOf sums the Races counters of the clients (each counted once).
+func racesOf(t *testing.T, clients []*Client) uint64 {
+	t.Helper()
+	seen := map[*Client]bool{}
+	var races uint64
+	for _, c := range clients {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		stats, err := c.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		races += stats.Races
+	}
+	return races
+}
+
 // 16 goroutines ensure the same new user at once, through one shared client and through one
 // client each: one user is created (one POST answered 200), and exactly one call reports
-// created.
+// created. The creates are held back 200 ms, so that every goroutine reads "not found" before
+// any create lands and the losers meet MX's "User already exists": the counters must show
+// that race resolved, else the test did not exercise it.
 func TestEnsureRace(t *testing.T) {
 	emu := needEmulator(t)
 	shared := emu.newTestClient(t)
@@ -74,6 +95,15 @@ func TestEnsureRace(t *testing.T) {
 			id := uniqueID(t, "go-race")
 			emu.clearLog(t)
 			const goroutines = 16
+			clients := make([]*Client, goroutines)
+			for g := range clients {
+				clients[g] = shared
+				if mode != "shared client" {
+					clients[g] = emu.newTestClient(t)
+				}
+			}
+			racesBefore := racesOf(t, clients)
+			emu.injectFaults(t, map[string]any{"kind": "delay", "ms": 200, "method": "POST", "path": "/user", "count": goroutines})
 			var wg sync.WaitGroup
 			start := make(chan struct{})
 			type result struct {
@@ -82,11 +112,7 @@ func TestEnsureRace(t *testing.T) {
 				err     error
 			}
 			results := make(chan result, goroutines)
-			for g := 0; g < goroutines; g++ {
-				c := shared
-				if mode != "shared client" {
-					c = emu.newTestClient(t)
-				}
+			for _, c := range clients {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -126,23 +152,30 @@ func TestEnsureRace(t *testing.T) {
 			if posted != 1 || emu.user(t, id) == nil {
 				t.Errorf("%d users created on the emulator; want 1", posted)
 			}
+			if races := racesOf(t, clients) - racesBefore; races < 1 {
+				t.Errorf("races = %d; the race was not exercised", races)
+			}
 		})
 	}
 }
 
-// The same race for a member.
+// The same race for a member, its creates held back as the users' are.
 func TestEnsureMemberRace(t *testing.T) {
 	emu := needEmulator(t)
 	c := emu.newTestClient(t)
 	userID := emu.newUser(t)
 	id := uniqueID(t, "go-member-race")
+	const goroutines = 16
+	emu.injectFaults(t, map[string]any{"kind": "delay", "ms": 200, "method": "POST", "path": "/member", "count": goroutines})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	start := make(chan struct{})
 	created, guids := 0, map[string]bool{}
-	for g := 0; g < 16; g++ {
+	for g := 0; g < goroutines; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			member, made, err := c.EnsureMember(context.Background(), NewMember{ExternalUserGUID: userID, ExternalMemberGUID: id, Credentials: userkey("k")})
 			mu.Lock()
 			defer mu.Unlock()
@@ -156,9 +189,13 @@ func TestEnsureMemberRace(t *testing.T) {
 			}
 		}()
 	}
+	close(start)
 	wg.Wait()
 	if created != 1 || len(guids) != 1 {
 		t.Errorf("created = %d, distinct members = %d; want 1 and 1", created, len(guids))
+	}
+	if races := racesOf(t, []*Client{c}); races < 1 {
+		t.Errorf("races = %d; the race was not exercised", races)
 	}
 }
 
@@ -239,5 +276,55 @@ func TestCloseWaitsForARunningCall(t *testing.T) {
 	}
 	if _, err := c.ReadUser(context.Background(), id); !errors.Is(err, ErrClosed) || !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("call after Close = %v, want ErrClosed and ErrInvalidArgument", err)
+	}
+}
+
+// A handler may Close its own client (here from the first event of a retried call, and from a
+// call nested in a handler): Close returns at once, the running call completes, later calls
+// fail with ErrClosed, and the client is freed when its last running call returns.
+func TestHandlerClosesItsOwnClient(t *testing.T) {
+	emu := needEmulator(t)
+	id := emu.newUser(t)
+	for _, nested := range []bool{false, true} {
+		c, err := NewClient(WithBaseURL(emu.baseURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := emu.newTestClient(t)
+		var closed atomic.Bool
+		closeC := func(Event) {
+			if closed.CompareAndSwap(false, true) {
+				c.Close()
+				if _, err := c.ReadUser(context.Background(), id); !errors.Is(err, ErrClosed) {
+					t.Errorf("a call after Close inside the handler: %v", err)
+				}
+			}
+		}
+		if nested { // c's handler calls other, whose handler closes c
+			other.SetEventHandler(closeC)
+			c.SetEventHandler(func(Event) { _, _ = other.ReadUser(context.Background(), id) })
+		} else {
+			c.SetEventHandler(closeC)
+		}
+		emu.injectFaults(t, map[string]any{"kind": "status", "status": 503, "count": 1})
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.UpdateUser(context.Background(), id, UserUpdate{Status: StatusDisabled})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("nested %v: the call whose handler closed its client: %v", nested, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("nested %v: the call whose handler closed its client never returned", nested)
+		}
+		if !closed.Load() || !handleDeleted(c.sinkHandle) {
+			t.Errorf("nested %v: closed %v; the client was not freed after its last call", nested, closed.Load())
+		}
+		if _, err := c.ReadUser(context.Background(), id); !errors.Is(err, ErrClosed) {
+			t.Errorf("nested %v: a call after Close: %v", nested, err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package mxsso
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -133,7 +134,7 @@ var ErrClosed = errors.New("mxsso: client is closed")
 // errorObject is the library's error object:
 // {"error": {"code": ..., "status": N, "message": ..., "http_status": ..., ...}}.
 type errorObject struct {
-	Error struct {
+	Error *struct {
 		Status     *int   `json:"status"`
 		Message    string `json:"message"`
 		HTTPStatus *int   `json:"http_status"`
@@ -144,16 +145,21 @@ type errorObject struct {
 
 // errorFromObject builds the Error of a failed call from its error object. The code is the
 // object's numeric "status" (the library's mx_status); returned is the function's own status,
-// used only when the object has none.
+// used only when the object has none. What the package cannot understand (no readable object,
+// a status outside mx_status's failures) is a CodeInternal error that says so, as in Python.
 func errorFromObject(returned StatusCode, object []byte) *Error {
-	e := &Error{Code: returned}
 	var parsed errorObject
-	if err := json.Unmarshal(object, &parsed); err != nil {
-		e.Message = "the library's error object could not be read: " + err.Error()
-		return e
+	if err := json.Unmarshal(object, &parsed); err != nil || parsed.Error == nil {
+		return &Error{Code: CodeInternal, Message: fmt.Sprintf(
+			"the library returned status %d with an unreadable error object", int(returned))}
 	}
+	e := &Error{Code: returned}
 	if parsed.Error.Status != nil {
 		e.Code = StatusCode(*parsed.Error.Status)
+	}
+	if e.Code <= CodeOK || e.Code > CodeInternal {
+		return &Error{Code: CodeInternal, Message: fmt.Sprintf(
+			"the library returned an error object with status %d: %s", int(e.Code), parsed.Error.Message)}
 	}
 	e.Message = parsed.Error.Message
 	e.MXError = parsed.Error.MXError
@@ -165,10 +171,7 @@ func errorFromObject(returned StatusCode, object []byte) *Error {
 }
 
 // errorFromClientNew builds the Error of a failed mx_client_new, which returns no status: the
-// code is the object's numeric "status" (CodeInvalidArgument when it has none).
+// code is the object's numeric "status"; an object without one is unreadable (CodeInternal).
 func errorFromClientNew(object []byte) *Error {
-	if len(object) == 0 {
-		return &Error{Code: CodeInvalidArgument, Message: "the client could not be created"}
-	}
-	return errorFromObject(CodeInvalidArgument, object)
+	return errorFromObject(CodeInternal, object)
 }

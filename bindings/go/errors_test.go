@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -79,16 +80,28 @@ func TestErrorObjectEdgeCases(t *testing.T) {
 	if e.HTTPStatus != 0 || e.Attempts != 0 || e.Message != "closed" {
 		t.Errorf("got %#v", e)
 	}
-	e = errorFromObject(CodeInternal, []byte("not json"))
-	if e.Code != CodeInternal || e.Message == "" {
-		t.Errorf("unreadable object: %#v", e)
+	// What the package cannot understand is CodeInternal, whatever the call returned (as
+	// Python's InternalError).
+	for _, object := range []string{"not json", "", "{}", `{"error":"x"}`, `{"error":{"status":0,"message":"m"}}`,
+		`{"error":{"status":99,"message":"m"}}`} {
+		if e = errorFromObject(CodeHTTP, []byte(object)); e.Code != CodeInternal || !strings.Contains(e.Message, "the library returned") {
+			t.Errorf("unreadable object %q: %#v", object, e)
+		}
 	}
 	e = errorFromClientNew([]byte(`{"error":{"code":"MX_ERR_VALIDATION","status":2,"message":"m","http_status":null}}`))
 	if e.Code != CodeValidation || e.Message != "m" {
 		t.Errorf("client new: %#v", e)
 	}
-	if e = errorFromClientNew(nil); e.Code != CodeInvalidArgument || e.Message == "" {
-		t.Errorf("client new without object: %#v", e)
+	for _, object := range []string{"", `{"error":{"message":"m"}}`} {
+		if e = errorFromClientNew([]byte(object)); e.Code != CodeInternal || e.Message == "" {
+			t.Errorf("client new with object %q: %#v", object, e)
+		}
+	}
+	if _, err := decodeStats([]byte(`{"calls":"many"}`)); !errors.Is(err, ErrInternal) {
+		t.Errorf("unreadable counters: %v", err)
+	}
+	if stats, err := decodeStats([]byte(`{"calls":3,"by_outcome":{"MX_OK":3}}`)); err != nil || stats.Calls != 3 {
+		t.Errorf("counters: %+v, %v", stats, err)
 	}
 	// The code is the object's numeric status; the returned status only fills in without one.
 	e = errorFromObject(CodeInternal, []byte(`{"error":{"code":"MX_ERR_TIMEOUT","status":4,"message":"t"}}`))

@@ -64,12 +64,14 @@ type Event struct {
 type eventSink struct {
 	handler atomic.Pointer[func(Event)]
 	logger  *slog.Logger // fixed at NewClient
-	// complained is set by the first problem of the handler (a panic), which alone is logged.
+	// complained is set by the first problem of the current handler (a panic), which alone is
+	// logged; each new handler gets its own first complaint.
 	complained atomic.Bool
 }
 
 // setHandler replaces the handler; nil removes it.
 func (s *eventSink) setHandler(handler func(Event)) {
+	s.complained.Store(false)
 	if handler == nil {
 		s.handler.Store(nil)
 		return
@@ -108,8 +110,8 @@ func (s *eventSink) run(handler func(Event), e Event) {
 	handler(e)
 }
 
-// complain logs the first problem of this sink's handler to the client's logger, else to
-// slog's default logger; later ones are dropped, so a broken handler cannot flood the log.
+// complain logs the first problem of this sink's current handler to the client's logger, else
+// to slog's default logger; later ones are dropped, so a broken handler cannot flood the log.
 func (s *eventSink) complain(what string, detail any) {
 	if !s.complained.CompareAndSwap(false, true) {
 		return

@@ -7,9 +7,13 @@ import (
 )
 
 // callTrace follows the events of one call for the logger of WithLogger. An event's level
-// depends on what follows it: a failed attempt that announces no retry may still be followed
-// by ensure's next step or a read-back, or be the call's last (ERROR). Such an attempt is held
-// until the next event of the call, or the call's end, says which.
+// depends only on the event and on whether the call goes on after it, never on its HTTP
+// status (which answers are retried or resolved is the library's business): DEBUG for a
+// success; WARN for a failed attempt that announces a retry (RetryInMS set); INFO for a failed
+// attempt that announces none but is followed by another request of the call (ensure's next
+// step after "not found", the read-back of a create whose outcome was unknown); ERROR for the
+// failed last attempt of a call. A failed attempt without RetryInMS is held until the next
+// event of the call (INFO), or the call's end (ERROR), says which.
 //
 // A trace belongs to one call, and the library calls the handler on the calling thread during
 // the call, so a trace is never used by two goroutines at once.
@@ -30,7 +34,7 @@ func (t *callTrace) token() cgo.Handle {
 // observe logs an event, or holds it until its level is known.
 func (t *callTrace) observe(e Event) {
 	if t.held != nil {
-		logEvent(t.logger, wentOnLevel(t.held), t.held)
+		logEvent(t.logger, slog.LevelInfo, t.held) // the call went on after it
 		t.held = nil
 	}
 	switch {
@@ -41,17 +45,6 @@ func (t *callTrace) observe(e Event) {
 	default:
 		t.held = &e
 	}
-}
-
-// wentOnLevel is the level of a failed attempt that another attempt of the call followed
-// without a retry wait: INFO when MX answered and the answer led to the next step (ensure's
-// "not found" read, a create refused because the user already exists), WARN when the outcome
-// was unknown (no answer, or 502/503/504) and a read-back had to resolve it.
-func wentOnLevel(e *Event) slog.Level {
-	if e.HTTPStatus != 0 && e.HTTPStatus < 502 {
-		return slog.LevelInfo
-	}
-	return slog.LevelWarn
 }
 
 // finish logs the held event, if any, as the failed last attempt of the call.

@@ -59,9 +59,9 @@ func levels(rs []logRecord) string {
 	return strings.Join(ls, ", ")
 }
 
-// DEBUG for a success, WARN for an attempt followed by a retry or a read-back, INFO for an
-// answer that led to ensure's next step, ERROR for the failed last attempt of a call; one
-// attribute per event key.
+// DEBUG for a success, WARN for an attempt that announces a retry, INFO for a failed attempt
+// followed by another request of the call without a retry (ensure's next step, a read-back),
+// ERROR for the failed last attempt of a call; one attribute per event key.
 func TestLoggerLevels(t *testing.T) {
 	emu := needEmulator(t)
 	c, out := loggingClient(t, emu)
@@ -95,13 +95,38 @@ func TestLoggerLevels(t *testing.T) {
 		t.Errorf("ensure creating: %s", got)
 	}
 
-	// A lost create followed by its read-back.
+	// A lost create (no answer, no retry announced) followed by its read-back: INFO.
 	emu.injectFaults(t, map[string]any{"kind": "process_then_close", "method": "POST", "path": "/user"})
 	if _, err := c.CreateUser(ctx, NewUser{ExternalUserGUID: uniqueID(t, "go-log-rb")}); err != nil {
 		t.Fatal(err)
 	}
-	if got := levels(records(t, out)); !strings.HasPrefix(got, "WARN user.create ") || !strings.HasSuffix(got, ", DEBUG user.read MX_OK") {
+	if got := levels(records(t, out)); got != "INFO user.create MX_ERR_TRANSPORT, DEBUG user.read MX_OK" {
 		t.Errorf("read-back: %s", got)
+	}
+
+	// Creates answered 502 (outcome unknown: read back, then created again): each level follows
+	// from the event and whether the call went on, whatever the HTTP status.
+	emu.injectFaults(t, map[string]any{"kind": "status", "status": 502, "method": "POST", "path": "/user", "count": 2})
+	if _, err := c.CreateUser(ctx, NewUser{ExternalUserGUID: uniqueID(t, "go-log-502")}); err != nil {
+		t.Fatal(err)
+	}
+	rs = records(t, out)
+	if len(rs) < 3 || rs[0].HTTPStatus != 502 {
+		t.Errorf("creates answered 502: %s", levels(rs))
+	}
+	for i, r := range rs {
+		want := "INFO" // failed, no retry announced, and the call went on
+		switch {
+		case r.Outcome == "MX_OK":
+			want = "DEBUG"
+		case r.RetryInMS != nil:
+			want = "WARN"
+		case i == len(rs)-1:
+			want = "ERROR"
+		}
+		if r.Level != want {
+			t.Errorf("creates answered 502, record %d: %s (%d, retry_in_ms %v); want %s", i, r.Level, r.HTTPStatus, r.RetryInMS, want)
+		}
 	}
 
 	// A call refused before sending.

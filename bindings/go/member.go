@@ -1,6 +1,7 @@
 package mxsso
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 )
@@ -27,9 +28,7 @@ type NewMember struct {
 	Credentials []Credential `json:"credentials,omitempty"`
 }
 
-// LogValue shows the member with every credential's response masked, for log/slog, whose JSON
-// handler would otherwise encode the responses (json.Marshal of a NewMember is its request
-// body, responses included).
+// LogValue shows the member with every credential's response masked, for log/slog.
 func (m NewMember) LogValue() slog.Value {
 	masked := make([]Credential, len(m.Credentials))
 	for i, c := range m.Credentials {
@@ -42,22 +41,60 @@ func (m NewMember) LogValue() slog.Value {
 // loggedMember is a NewMember without LogValue, so that slog does not resolve it again.
 type loggedMember NewMember
 
-// memberUpdate is the body of an Update member request.
-type memberUpdate struct {
-	Credentials []Credential `json:"credentials,omitempty"`
-}
-
 // Credential is one credential of a member, such as {FieldName: "userkey", Response: key}.
-// Response is a secret: it is sent to MX in the request body and nowhere else. No print of a
-// Credential or a NewMember (fmt's verbs, String, GoString, slog) shows it, nor does any
-// error, event or log line of the library, which name a credential by its FieldName. Only
-// JSON encoding keeps it (json.Marshal gives the request body): do not log a []Credential
-// through slog's JSON handler or json.Marshal.
+// Response is a secret: it is sent to MX in the request body and nowhere else. No print or
+// encoding of a Credential, a []Credential or a NewMember shows it (fmt's verbs, String,
+// GoString, slog, json.Marshal: each gives "***"), nor does any error, event or log line of
+// the library, which name a credential by its FieldName. The typed methods (CreateMember,
+// UpdateMember, EnsureMember) send it through a private wire type; a body for Call must be
+// written as JSON by the caller (json.Marshal of a NewMember would send "***").
 type Credential struct {
 	// FieldName is "login", "password" or "userkey".
 	FieldName string `json:"field_name"`
 	// Response is the credential's value.
 	Response string `json:"response"`
+}
+
+// MarshalJSON encodes the field name and a mask, never the response, so that a JSON logger
+// (slog's JSON handler given a []Credential, say) cannot write it out.
+func (c Credential) MarshalJSON() ([]byte, error) {
+	return json.Marshal(credentialWire{FieldName: c.FieldName, Response: "***"})
+}
+
+// credentialWire is a Credential as sent to MX, response included.
+type credentialWire struct {
+	FieldName string `json:"field_name"`
+	Response  string `json:"response"`
+}
+
+// wireCredentials gives the credentials as sent (nil stays nil, so that omitempty drops it).
+func wireCredentials(credentials []Credential) []credentialWire {
+	if credentials == nil {
+		return nil
+	}
+	wire := make([]credentialWire, len(credentials))
+	for i, c := range credentials {
+		wire[i] = credentialWire(c)
+	}
+	return wire
+}
+
+// newMemberWire is a NewMember as sent to MX: its own Credentials field, shallower than the
+// embedded NewMember's, takes that field's place in the JSON (encoding/json's rule for
+// embedded fields), with the responses.
+type newMemberWire struct {
+	NewMember
+	Credentials []credentialWire `json:"credentials,omitempty"`
+}
+
+// wire gives the member as sent to MX.
+func (m NewMember) wire() newMemberWire {
+	return newMemberWire{NewMember: m, Credentials: wireCredentials(m.Credentials)}
+}
+
+// memberUpdate is the body of an Update member request, as sent to MX.
+type memberUpdate struct {
+	Credentials []credentialWire `json:"credentials,omitempty"`
 }
 
 // String shows the field name and a mask, never the response.

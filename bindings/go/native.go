@@ -11,10 +11,17 @@ package mxsso
 #include <string.h>
 #include "mx_sso.h"
 
-// The Go call state of the mxsso_call running on this thread (0: none). The library calls the
-// event handler on the calling thread, during mx_client_call, so the trampoline finds here the
-// call its event belongs to; a nested call (from inside a handler) saves and restores it.
-static __thread uintptr_t mxsso_current_call;
+// The mxsso_calls running on this thread, innermost first: each is a frame on the C stack of
+// its mxsso_call, linked to the one it is nested in (a call made from inside a handler). The
+// library calls event handlers on the calling thread, during mx_client_call, and a Go handler
+// runs on that thread too, so the trampoline finds here the call its event belongs to, and
+// Close finds whether it runs inside a call of its own client.
+struct mxsso_frame {
+	const mx_client *client;
+	uintptr_t call; // the Go call state (a cgo.Handle), 0 for none
+	struct mxsso_frame *outer;
+};
+static __thread struct mxsso_frame *mxsso_frames;
 
 // events.go: the one Go function the library calls back, through mxsso_on_event.
 extern void mxssoEvent(uintptr_t sink, uintptr_t call, char *event_json);
@@ -22,19 +29,28 @@ extern void mxssoEvent(uintptr_t sink, uintptr_t call, char *event_json);
 // The mx_event_fn of every Go client: user_data is the client's event sink as a
 // runtime/cgo.Handle (an integer, never a Go pointer).
 static void mxsso_on_event(void *user_data, const char *event_json) {
-	mxssoEvent((uintptr_t)user_data, mxsso_current_call, (char *)event_json);
+	mxssoEvent((uintptr_t)user_data, mxsso_frames ? mxsso_frames->call : 0, (char *)event_json);
 }
 
 static enum mx_status mxsso_call(uintptr_t call, const mx_client *client, const char *operation,
                                  const char *id, const char *json_body,
                                  const char *call_options_json, char **out_buf) {
-	uintptr_t outer = mxsso_current_call;
-	mxsso_current_call = call;
+	struct mxsso_frame frame = {client, call, mxsso_frames};
+	mxsso_frames = &frame;
 	// Credentials NULL: the client's own (its options; the default client's environment).
 	enum mx_status status = mx_client_call(client, operation, NULL, NULL, id, json_body,
 	                                       call_options_json, out_buf);
-	mxsso_current_call = outer;
+	mxsso_frames = frame.outer;
 	return status;
+}
+
+// Whether this thread is inside a call of client (a handler of one of its calls is running
+// here). Compares addresses only: client is never dereferenced.
+static int mxsso_inside_call_of(const mx_client *client) {
+	for (const struct mxsso_frame *f = mxsso_frames; f != NULL; f = f->outer) {
+		if (f->client == client) return 1;
+	}
+	return 0;
 }
 
 static enum mx_status mxsso_set_events(mx_client *client, uintptr_t sink, int on) {
@@ -61,21 +77,31 @@ func newNativeClient(optionsJSON string) (nativeClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer C.free(unsafe.Pointer(options))
+	defer freeCString(options)
 
 	var outErr *C.char
 	debugGC()
 	ptr := C.mx_client_new(options, &outErr)
+	noteHandedOver(outErr != nil)
 	detail := takeCBytes(outErr)
 	if ptr == nil {
 		return nil, errorFromClientNew(detail)
 	}
+	ledger.clientsMade.Add(1)
 	return ptr, nil
+}
+
+// insideCallOf reports whether the calling goroutine runs inside a call of ptr: in an event
+// handler of one of its calls (the goroutine of a handler stays on the thread that made the
+// call), directly or through calls nested in handlers.
+func insideCallOf(ptr nativeClient) bool {
+	return C.mxsso_inside_call_of(ptr) != 0
 }
 
 // freeNativeClient releases a handle made by newNativeClient; no call may be using it.
 func freeNativeClient(ptr nativeClient) {
 	C.mx_client_free(ptr)
+	ledger.clientsFreed.Add(1)
 }
 
 // nativeCall runs one operation through mx_client_call. id, body and callOptions are left
@@ -96,6 +122,7 @@ func nativeCall(ptr nativeClient, callToken cgo.Handle, op string, id, body, cal
 	var out *C.char
 	debugGC()
 	status := C.mxsso_call(C.uintptr_t(callToken), ptr, args[0], args[1], args[2], args[3], &out)
+	noteHandedOver(out != nil)
 	return StatusCode(status), takeCBytes(out), nil
 }
 
@@ -115,6 +142,7 @@ func nativeStats(ptr nativeClient) (StatusCode, []byte) {
 	var out *C.char
 	debugGC()
 	status := C.mx_client_stats(ptr, &out)
+	noteHandedOver(out != nil)
 	return StatusCode(status), takeCBytes(out)
 }
 
@@ -156,10 +184,10 @@ func newCArgs(named ...namedArg) (cArgs, error) {
 	return args, nil
 }
 
-// free releases every copy (C.free of NULL does nothing).
+// free releases every copy.
 func (args cArgs) free() {
 	for _, p := range args {
-		C.free(unsafe.Pointer(p))
+		freeCString(p)
 	}
 }
 
@@ -173,7 +201,16 @@ func cString(name, s string) (*C.char, error) {
 			Message: fmt.Sprintf("%s contains a NUL byte, which a C string cannot carry", name),
 		}
 	}
+	ledger.copiesMade.Add(1)
 	return C.CString(s), nil
+}
+
+// freeCString releases a copy made by cString; NULL does nothing.
+func freeCString(p *C.char) {
+	if p != nil {
+		C.free(unsafe.Pointer(p))
+		ledger.copiesFreed.Add(1)
+	}
 }
 
 // takeCBytes copies a string the library returned and frees it with mx_string_free.
@@ -182,6 +219,12 @@ func takeCBytes(s *C.char) []byte {
 	if s == nil {
 		return nil
 	}
-	defer C.mx_string_free(s)
+	defer giveBackString(s)
 	return C.GoBytes(unsafe.Pointer(s), C.int(C.strlen(s)))
+}
+
+// giveBackString releases a string the library handed over.
+func giveBackString(s *C.char) {
+	C.mx_string_free(s)
+	ledger.stringsFreed.Add(1)
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 )
 
-// Every operation, as a method of Client and as a package-level function on the library's
-// process-wide default client: each one line over the one request path (request.go). The
-// library checks ids and bodies (nothing is sent when one is wrong) and runs the retries and
-// read-backs; see the README for what each operation does.
+// Every operation, as a method of Client, each one line over the one request path
+// (request.go), and as a package-level function that calls the method on the library's
+// process-wide default client. The library checks ids and bodies (nothing is sent when one is
+// wrong) and runs the retries and read-backs; see the README for what each operation does.
 
 // CreateUser creates a user (POST /user). A create whose outcome is unknown (the connection
 // lost after sending) is resolved by the library reading u.ExternalUserGUID back.
@@ -43,7 +43,7 @@ func (c *Client) EnsureUser(ctx context.Context, u NewUser) (user *User, created
 // CreateMember creates a member (POST /member), resolved by reading m.ExternalMemberGUID back
 // when its outcome is unknown.
 func (c *Client) CreateMember(ctx context.Context, m NewMember) (*Member, error) {
-	return decoded[Member](c.call(ctx, opMemberCreate, "", m))
+	return decoded[Member](c.call(ctx, opMemberCreate, "", m.wire()))
 }
 
 // ReadMember reads a member (GET /member/{id}; not documented by MX) by MX's member guid or
@@ -54,7 +54,7 @@ func (c *Client) ReadMember(ctx context.Context, id string) (*Member, error) {
 
 // UpdateMember replaces a member's credentials (PUT /member/{id}; not documented by MX).
 func (c *Client) UpdateMember(ctx context.Context, id string, credentials []Credential) (*Member, error) {
-	return decoded[Member](c.call(ctx, opMemberUpdate, id, memberUpdate{credentials}))
+	return decoded[Member](c.call(ctx, opMemberUpdate, id, memberUpdate{wireCredentials(credentials)}))
 }
 
 // DeleteMember deletes a member (DELETE /member/{id}; not documented by MX).
@@ -65,7 +65,7 @@ func (c *Client) DeleteMember(ctx context.Context, id string) error {
 // EnsureMember reads the member by m.ExternalMemberGUID (required) and creates it if not
 // found; created as for [Client.EnsureUser].
 func (c *Client) EnsureMember(ctx context.Context, m NewMember) (member *Member, created bool, err error) {
-	return ensured[Member](c.call(ctx, opMemberEnsure, "", m))
+	return ensured[Member](c.call(ctx, opMemberEnsure, "", m.wire()))
 }
 
 // Call runs any operation of the library's table by name ("user.update", "member.read", ...)
@@ -76,59 +76,64 @@ func (c *Client) Call(ctx context.Context, op, id string, body []byte) ([]byte, 
 	return c.call(ctx, op, id, body)
 }
 
+// defaultClient is the library's process-wide default client (NULL to mx_client_call) as a
+// Client, so that each package-level function is the method of the same name. Only those
+// functions use it: it is never closed, has no finalizer, no events and no counters.
+var defaultClient = &Client{target: target{ptr: nil, timeout: defaultTimeout}}
+
 // CreateUser is [Client.CreateUser] on the process-wide default client.
 func CreateUser(ctx context.Context, u NewUser) (*User, error) {
-	return decoded[User](processDefault.request(ctx, opUserCreate, "", u))
+	return defaultClient.CreateUser(ctx, u)
 }
 
 // ReadUser is [Client.ReadUser] on the process-wide default client.
 func ReadUser(ctx context.Context, id string) (*User, error) {
-	return decoded[User](processDefault.request(ctx, opUserRead, id, nil))
+	return defaultClient.ReadUser(ctx, id)
 }
 
 // UpdateUser is [Client.UpdateUser] on the process-wide default client.
 func UpdateUser(ctx context.Context, id string, u UserUpdate) (*User, error) {
-	return decoded[User](processDefault.request(ctx, opUserUpdate, id, u))
+	return defaultClient.UpdateUser(ctx, id, u)
 }
 
 // DeleteUser is [Client.DeleteUser] on the process-wide default client.
 func DeleteUser(ctx context.Context, id string) error {
-	return discard(processDefault.request(ctx, opUserDelete, id, nil))
+	return defaultClient.DeleteUser(ctx, id)
 }
 
 // EnsureUser is [Client.EnsureUser] on the process-wide default client.
 func EnsureUser(ctx context.Context, u NewUser) (user *User, created bool, err error) {
-	return ensured[User](processDefault.request(ctx, opUserEnsure, "", u))
+	return defaultClient.EnsureUser(ctx, u)
 }
 
 // CreateMember is [Client.CreateMember] on the process-wide default client.
 func CreateMember(ctx context.Context, m NewMember) (*Member, error) {
-	return decoded[Member](processDefault.request(ctx, opMemberCreate, "", m))
+	return defaultClient.CreateMember(ctx, m)
 }
 
 // ReadMember is [Client.ReadMember] on the process-wide default client.
 func ReadMember(ctx context.Context, id string) (*Member, error) {
-	return decoded[Member](processDefault.request(ctx, opMemberRead, id, nil))
+	return defaultClient.ReadMember(ctx, id)
 }
 
 // UpdateMember is [Client.UpdateMember] on the process-wide default client.
 func UpdateMember(ctx context.Context, id string, credentials []Credential) (*Member, error) {
-	return decoded[Member](processDefault.request(ctx, opMemberUpdate, id, memberUpdate{credentials}))
+	return defaultClient.UpdateMember(ctx, id, credentials)
 }
 
 // DeleteMember is [Client.DeleteMember] on the process-wide default client.
 func DeleteMember(ctx context.Context, id string) error {
-	return discard(processDefault.request(ctx, opMemberDelete, id, nil))
+	return defaultClient.DeleteMember(ctx, id)
 }
 
 // EnsureMember is [Client.EnsureMember] on the process-wide default client.
 func EnsureMember(ctx context.Context, m NewMember) (member *Member, created bool, err error) {
-	return ensured[Member](processDefault.request(ctx, opMemberEnsure, "", m))
+	return defaultClient.EnsureMember(ctx, m)
 }
 
 // Call is [Client.Call] on the process-wide default client.
 func Call(ctx context.Context, op, id string, body []byte) ([]byte, error) {
-	return processDefault.request(ctx, op, id, body)
+	return defaultClient.Call(ctx, op, id, body)
 }
 
 // decoded decodes a successful answer into a T.

@@ -77,12 +77,13 @@ func WithCredentials(apiKey, clientGUID string) Option {
 }
 
 // WithLogger sends every event of the client to logger, as a record "mx-sso attempt" with one
-// attribute per event key: DEBUG for a successful attempt; WARN for a failed attempt followed
-// by a retry, or by a read-back of a create whose outcome was unknown; INFO for an answer that
-// led to the workflow's next step (ensure's "not found" read before its create); ERROR for
-// the failed last attempt of a call (a call refused before sending included). A failed attempt
-// without a retry is logged when the call's next attempt or its end shows which it was. It
-// works beside [Client.SetEventHandler].
+// attribute per event key: DEBUG for a successful attempt; WARN for a failed attempt that
+// announces a retry (RetryInMS set); INFO for a failed attempt that announces none but is
+// followed by another request of the call (ensure's next step after "not found", the read-back
+// of a create whose outcome was unknown); ERROR for the failed last attempt of a call (a call
+// refused before sending included). The level never depends on the HTTP status. A failed
+// attempt without RetryInMS is logged when the call's next attempt or its end shows which it
+// was. It works beside [Client.SetEventHandler].
 func WithLogger(logger *slog.Logger) Option {
 	return func(o *options) { o.logger = logger }
 }

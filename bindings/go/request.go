@@ -3,6 +3,7 @@ package mxsso
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 )
@@ -30,15 +31,12 @@ const defaultTimeout = 30 * time.Second
 // events.
 type target struct {
 	// ptr is the mx_client; nil (NULL) is the library's process-wide default client, which
-	// only processDefault uses. A Client's ptr is never nil.
+	// only defaultClient (operations.go) uses. Every other Client's ptr is non-nil.
 	ptr     nativeClient
 	timeout time.Duration
 	// events is nil for the default client, which has no event handler.
 	events *eventSink
 }
-
-// processDefault is the library's process-wide default client (NULL to mx_client_call).
-var processDefault = &target{ptr: nil, timeout: defaultTimeout}
 
 // request is the one request path: every operation of every Client and of the package-level
 // functions goes through it. body is nil (none), raw JSON ([]byte) or a value to encode as
@@ -73,8 +71,10 @@ func (t *target) request(ctx context.Context, op, id string, body any) ([]byte, 
 		return answer, nil
 	}
 	e := errorFromObject(status, answer)
-	if bounded && e.Code == CodeTimeout {
-		e.cause = context.DeadlineExceeded // the context's deadline is what ran out
+	// Only when the context's deadline has really passed is it what ran out: a timeout of the
+	// library's own (a connect timeout, the client's timeout_ms) leaves the context alive.
+	if e.Code == CodeTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		e.cause = context.DeadlineExceeded
 	}
 	return nil, e
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -90,6 +92,11 @@ func TestSecretsAppearNowhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A User printed or logged the usual ways shows none of its login material.
+	keep(fmt.Sprintf("%v | %+v | %#v | %s | %q | %v | %+v", user, user, user, user, user, *user, []*User{user}))
+	keep(user.String() + user.GoString())
+	logger.Info("read", "user", user, "value", *user)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("read", "user", user, "value", *user)
 	if _, err := good.UpdateMember(ctx, memberID, creds); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +144,7 @@ func TestCredentialPrintsNoResponse(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	logger.Info("member", "credential", cred, "member", member)
+	logger.Info("credentials", "credentials", member.Credentials) // a slice: no LogValue of its own
 	slog.New(slog.NewTextHandler(&logs, nil)).Info("member", "credential", cred, "member", member)
 	texts := []string{
 		fmt.Sprintf("%v %+v %#v", cred, cred, cred),
@@ -157,8 +165,59 @@ func TestCredentialPrintsNoResponse(t *testing.T) {
 	if got := fmt.Sprintf("%+v", cred); got != "{FieldName:userkey Response:***}" {
 		t.Errorf("%%+v = %s", got)
 	}
-	body, err := json.Marshal(member)
-	if err != nil || !strings.Contains(string(body), `"response":"`+secretCredential+`"`) {
-		t.Errorf("the JSON body must carry the response: %s %v", body, err)
+	// JSON encoding masks it too (a []Credential through slog's JSON handler, any JSON logger).
+	for _, v := range []any{cred, member, member.Credentials, &member} {
+		body, err := json.Marshal(v)
+		if err != nil || strings.Contains(string(body), secretCredential) || !strings.Contains(string(body), `"response":"***"`) {
+			t.Errorf("json.Marshal(%T) = %s, %v; want the response masked", v, body, err)
+		}
+	}
+}
+
+// The typed methods do send the responses: a server of the test's own (on loopback) receives
+// the bodies of CreateMember, UpdateMember and EnsureMember with every credential's response.
+func TestTypedMethodsSendTheResponses(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, r.Method+" "+string(body))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet { // ensure's read: not found, so it creates
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, `{"error":"Member not found."}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"guid":"MBR-1","user_guid":"USR-1"}`)
+	}))
+	defer server.Close()
+	c, err := NewClient(WithBaseURL(server.URL), WithCredentials("key-typed-test", "CLT-typed-test"), WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	pair := []Credential{{"login", secretCredential + "-login"}, {"password", secretCredential + "-password"}}
+	if _, err := c.CreateMember(ctx, NewMember{ExternalUserGUID: "u", Credentials: userkey(secretCredential + "-create")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateMember(ctx, "MBR-1", pair); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.EnsureMember(ctx, NewMember{ExternalUserGUID: "u", ExternalMemberGUID: "m-typed", Credentials: userkey(secretCredential + "-ensure")}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock() // the server's goroutines wrote bodies; the library's HTTP is invisible to -race
+	sent := strings.Join(bodies, "\n")
+	mu.Unlock()
+	for _, want := range []string{"-create", "-login", "-password", "-ensure"} {
+		if !strings.Contains(sent, `"response":"`+secretCredential+want+`"`) {
+			t.Errorf("no body sent the response %s...%s:\n%s", secretCredential, want, sent)
+		}
+	}
+	if strings.Contains(sent, "***") {
+		t.Errorf("a body sent a masked response:\n%s", sent)
 	}
 }

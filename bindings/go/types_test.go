@@ -2,7 +2,9 @@ package mxsso
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -214,17 +216,37 @@ func TestRequestBodiesMarshalOnlyFieldsSet(t *testing.T) {
 		{NewUser{}, `{}`},
 		{NewUser{ExternalUserGUID: "u", CreditScore: &score, Sex: SexMale},
 			`{"external_user_guid":"u","sex":"MALE","credit_score":0}`},
-		{NewMember{}, `{}`},
+		{NewMember{}.wire(), `{}`},
+		{NewMember{Credentials: []Credential{}}.wire(), `{}`},
 		{NewMember{UserGUID: "USR-1", ExternalUserGUID: "u", ExternalMemberGUID: "m", Name: "n", InstitutionGUID: "INS-1",
-			Credentials: []Credential{{"userkey", "k"}}},
+			Credentials: []Credential{{"userkey", "k"}}}.wire(),
 			`{"user_guid":"USR-1","external_user_guid":"u","external_member_guid":"m","name":"n","institution_guid":"INS-1","credentials":[{"field_name":"userkey","response":"k"}]}`},
 		{memberUpdate{}, `{}`},
-		{memberUpdate{[]Credential{{"login", "l"}, {"password", ""}}},
+		{memberUpdate{wireCredentials([]Credential{{"login", "l"}, {"password", ""}})},
 			`{"credentials":[{"field_name":"login","response":"l"},{"field_name":"password","response":""}]}`},
 	} {
 		got, err := json.Marshal(tc.body)
 		if err != nil || string(got) != tc.want {
 			t.Errorf("Marshal(%T) = %s, %v; want %s", tc.body, got, err, tc.want)
 		}
+	}
+}
+
+// NewUser and UserUpdate repeat the same profile fields (see user.go): same names, types and
+// JSON tags, in the same order; NewUser adds ExternalUserGUID, UserUpdate adds Status.
+func TestNewUserAndUserUpdateShareTheProfileFields(t *testing.T) {
+	profile := func(v any, own string) []string {
+		var fields []string
+		typ := reflect.TypeOf(v)
+		for i := 0; i < typ.NumField(); i++ {
+			if f := typ.Field(i); f.Name != own {
+				fields = append(fields, fmt.Sprintf("%s %s %s", f.Name, f.Type, f.Tag))
+			}
+		}
+		return fields
+	}
+	create, update := profile(NewUser{}, "ExternalUserGUID"), profile(UserUpdate{}, "Status")
+	if !reflect.DeepEqual(create, update) || len(create) == 0 {
+		t.Errorf("profile fields differ:\nNewUser    %v\nUserUpdate %v", create, update)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"strings"
 )
 
 // Status is a user's status as the Update user request takes it.
@@ -54,6 +56,11 @@ type UserUpdate struct {
 	// Status is StatusEnabled or StatusDisabled.
 	Status Status `json:"status,omitempty"`
 }
+
+// NewUser repeats UserUpdate's profile fields rather than embedding a shared struct, so that
+// both are written as flat literals (NewUser{ExternalUserGUID: "u", FirstName: "Julie"}); an
+// embedded struct would have to be named in every literal. types_test.go checks that the two
+// keep the same profile fields and JSON names.
 
 // NewUser is the body of a Create user request, and of EnsureUser: the documented fields,
 // tagged with MX's JSON names, zero fields left out. ExternalUserGUID (your own id for the
@@ -134,6 +141,52 @@ type User struct {
 	TransactionsWidgetURL string `json:"transactions_widget_url"`
 	// Status is the status object of the response.
 	Status StatusObject `json:"status"`
+}
+
+// The login material of a User (LoginToken, and the widget URLs, which carry the token) opens
+// the user's MoneyDesktop session: it belongs in the user's browser, never in a log. Every
+// print of a User masks it (fmt's verbs, String, GoString, log/slog); only JSON encoding keeps
+// it, as MX sent it.
+
+// maskedUser is a User without its methods, so that printing it does not recurse.
+type maskedUser User
+
+// masked gives the user with every non-empty piece of login material replaced by "***".
+func (u User) masked() maskedUser {
+	for _, field := range []*string{&u.LoginToken, &u.MasterWidgetURL, &u.AccountsWidgetURL,
+		&u.BudgetsWidgetURL, &u.DebtsWidgetURL, &u.NetWorthWidgetURL, &u.SpendingWidgetURL,
+		&u.TransactionsWidgetURL} {
+		if *field != "" {
+			*field = "***"
+		}
+	}
+	return maskedUser(u)
+}
+
+// String shows the user as %+v does, login material masked.
+func (u User) String() string {
+	return fmt.Sprintf("%+v", u.masked())
+}
+
+// GoString shows the user as %#v does, login material masked.
+func (u User) GoString() string {
+	return "mxsso.User" + strings.TrimPrefix(fmt.Sprintf("%#v", u.masked()), "mxsso.maskedUser")
+}
+
+// Format prints the user with its login material masked, for every verb and flag (%v, %+v,
+// %#v, %s, ...), also inside a printed slice or struct.
+func (u User) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, u.GoString())
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), u.masked())
+}
+
+// LogValue shows the user with its login material masked, for log/slog (its JSON handler
+// would otherwise encode the token and the URLs).
+func (u User) LogValue() slog.Value {
+	return slog.AnyValue(u.masked())
 }
 
 // StatusObject is the status object of MX's user and member responses, such as

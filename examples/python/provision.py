@@ -6,10 +6,11 @@
     python3 provision.py [-v] EXTERNAL_USER_GUID
 
 Makes sure the customer's MX user exists (created if missing), reads its login material,
-makes sure the user's member exists with the bank's ``userkey`` credential, reads it, disables
-the user (the customer left online banking), reads it back, and prints the URL that opens
-MoneyDesktop. ``-v`` logs every attempt (the library's audit events) to standard error.
-Exits with 1 when a call fails, 2 for a usage or configuration problem.
+makes sure the user's member exists with the bank's ``userkey`` credential, reads it, and
+prints the URL that opens MoneyDesktop; later, when the customer leaves online banking, it
+disables the user and reads it back. ``-v`` logs every attempt (the library's audit events) to
+standard error. Exits with 1 when a call fails or MX's answer has no login URL, 2 for a usage
+or configuration problem.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ def main(argv: List[str]) -> int:
             # browser, never to a log.
             user = client.read_user(external_user_guid)
             login_url = user.get("master_widget_url")
-            print(f"read      master_widget_url {'present' if login_url else 'missing'}")
+            if not login_url:
+                print("error: MX's answer has no master_widget_url", file=sys.stderr)
+                return 1
+            print("read      master_widget_url present")
 
             member, created = client.ensure_member(
                 {
@@ -73,6 +77,9 @@ def main(argv: List[str]) -> int:
                 f"read      member {member['external_member_guid']} is {member['status']['name']}"
             )
 
+            print(f"open MoneyDesktop: {login_url}")
+
+            # Later: the customer leaves online banking.
             client.update_user(external_user_guid, {"status": "DISABLED"})
             print("disable   ok")
             status = client.read_user(external_user_guid)["status"]["name"]
@@ -86,8 +93,6 @@ def main(argv: List[str]) -> int:
     except mx_sso.MxError as e:
         print(f"error ({e.code.c_name}): {e.message}", file=sys.stderr)
         return 1
-
-    print(f"open MoneyDesktop: {login_url}")
     return 0
 
 

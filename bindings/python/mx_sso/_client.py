@@ -3,20 +3,21 @@ its lifetime (shared by threads, closed while calls run)."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
 import threading
 import weakref
 from types import TracebackType
-from typing import Any, Dict, Optional, Type
+from typing import Any, ContextManager, Dict, Optional, Type, cast
 
-from ._errors import InvalidArgumentError, error_from_result
+from ._errors import InternalError, InvalidArgumentError, error_from_result
 from ._events import EventRelay
 from ._lib import LIB
 from ._operations import Operations
-from ._request import call, encode_body, encode_id, encode_text, invoke, take_string
-from ._types import Body, EventHandler, Stats
+from ._request import encode_text, invoke, take_string
+from ._types import EventHandler, Stats
 
 #: The environment variables that a client's credentials default to (as the default client's).
 API_KEY_ENV = "MX_SSO_API_KEY"
@@ -119,12 +120,17 @@ class Client(Operations):
     def stats(self) -> Stats:
         """The counters since the client was made: ``calls``, ``attempts``, ``retries``,
         ``by_outcome``, ``connections_opened``, ``tls_handshakes``, ``read_backs``, ``races``."""
-        handle = self._enter_call()
+        with self._using() as handle:
+            text = invoke(LIB.mx_client_stats, handle)
         try:
-            stats: Stats = json.loads(invoke(LIB.mx_client_stats, handle))
-            return stats
-        finally:
-            self._leave_call()
+            stats: Any = json.loads(text)
+        except ValueError:
+            stats = None
+        if not isinstance(stats, dict):
+            # The counters come from the library, not from MX: unreadable ones are a bug of
+            # mx-sso (as in Go).
+            raise InternalError("the library's counters could not be read", attempts=0)
+        return cast(Stats, stats)
 
     @property
     def closed(self) -> bool:
@@ -144,20 +150,8 @@ class Client(Operations):
         if free_now:
             self._finalizer()
 
-    def _request(
-        self,
-        operation: bytes,
-        id: Optional[str],
-        body: Optional[Body],
-        call_options: Optional[bytes] = None,
-    ) -> Dict[str, Any]:
-        encoded_id = encode_id(operation, id)
-        encoded_body = None if body is None else encode_body(body)
-        handle = self._enter_call()
-        try:
-            return call(handle, operation, encoded_id, encoded_body, call_options)
-        finally:
-            self._leave_call()
+    def _using(self) -> _CallScope:
+        return _CallScope(self)
 
     def _enter_call(self) -> int:
         with self._lock:
@@ -189,20 +183,34 @@ class Client(Operations):
         return f"<mx_sso.Client {'closed' if self._closing else 'open'}>"
 
 
+class _CallScope:
+    """One call's hold on a :class:`Client`'s handle: taken on entry (refused once the client
+    is closed), released on exit, freeing the client if it was closed meanwhile and this was
+    its last running call."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def __enter__(self) -> int:
+        return self._client._enter_call()
+
+    def __exit__(self, *_exception: object) -> None:
+        self._client._leave_call()
+
+
+#: The default client's handle: NULL, for as long as the process runs (never freed).
+_DEFAULT_HANDLE: ContextManager[None] = contextlib.nullcontext(None)
+
+
 class DefaultClient(Operations):
     """The process-wide default client of the library (a NULL client pointer): made at first
     use from ``MX_SSO_BASE_URL``, ``MX_SSO_API_KEY`` and ``MX_SSO_CLIENT_GUID``. It has no
     events or counters (use a :class:`Client` for those)."""
 
-    def _request(
-        self,
-        operation: bytes,
-        id: Optional[str],
-        body: Optional[Body],
-        call_options: Optional[bytes] = None,
-    ) -> Dict[str, Any]:
-        encoded_body = None if body is None else encode_body(body)
-        return call(None, operation, encode_id(operation, id), encoded_body, call_options)
+    def _using(self) -> ContextManager[None]:
+        return _DEFAULT_HANDLE
 
     def __repr__(self) -> str:
         return "<mx_sso default client>"

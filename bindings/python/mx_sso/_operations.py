@@ -1,16 +1,17 @@
 """The operations of MX's SSO API, written once for :class:`mx_sso.Client` and for the
 module-level functions (the process-wide default client).
 
-Each named method is one line over :meth:`Operations._request`, which each kind of client
-implements over the one request path (``_request.call``). An operation added to the library's
-table is reachable at once through :meth:`Operations.call`; a named method for it is one line.
+Each named method is one line over :meth:`Operations._request`, the one request path
+(``_request.call``); a kind of client says only which handle a call uses, and for how long
+(:meth:`Operations._using`). An operation added to the library's table is reachable at once
+through :meth:`Operations.call`; a named method for it is one line.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, ContextManager, Dict, Optional, Tuple
 
-from ._request import encode_call_options, encode_text
+from ._request import call, encode_body, encode_call_options, encode_id, encode_text
 from ._types import Body, Member, User
 
 
@@ -23,6 +24,11 @@ class Operations:
     """Every operation of the library, as methods. Failures raise :class:`mx_sso.MxError`
     subclasses; a bad body or id raises before anything is sent."""
 
+    def _using(self) -> ContextManager[Optional[int]]:
+        """The client handle for one call (None: the library's default client), held for as
+        long as the ``with`` block runs."""
+        raise NotImplementedError  # pragma: no cover
+
     def _request(
         self,
         operation: bytes,
@@ -30,7 +36,12 @@ class Operations:
         body: Optional[Body],
         call_options: Optional[bytes] = None,
     ) -> Dict[str, Any]:
-        raise NotImplementedError  # pragma: no cover
+        """Encodes the arguments (before the handle is taken: a bad one raises first), then
+        runs the call on this client's handle."""
+        encoded_id = encode_id(id)
+        encoded_body = None if body is None else encode_body(body)
+        with self._using() as handle:
+            return call(handle, operation, encoded_id, encoded_body, call_options)
 
     def call(
         self,

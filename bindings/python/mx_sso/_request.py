@@ -16,9 +16,6 @@ from ._errors import InvalidArgumentError, error_from_result
 from ._lib import LIB
 from ._types import Body
 
-#: The name of the id argument of each resource, as the library's messages call it.
-_ID_NAMES = {"user": "user_guid", "member": "member_guid"}
-
 
 def encode_text(name: str, value: str) -> bytes:
     """``value`` as UTF-8 for a C string, or an error naming the argument ``name``.
@@ -60,12 +57,10 @@ def encode_call_options(timeout_ms: Optional[int], max_retries: Optional[int]) -
     return json.dumps(given).encode("ascii") if given else None
 
 
-def encode_id(operation: bytes, value: Optional[str]) -> Optional[bytes]:
-    """The path id of ``operation`` (None where it takes none), named as the library names it."""
-    if value is None:
-        return None
-    resource = operation.split(b".", 1)[0].decode("ascii", errors="replace")
-    return encode_text(_ID_NAMES.get(resource, "id"), value)
+def encode_id(value: Optional[str]) -> Optional[bytes]:
+    """The path id of a call (None where the operation takes none), named ``id`` as
+    ``mx_client_call`` names that argument."""
+    return None if value is None else encode_text("id", value)
 
 
 def take_string(pointer: ctypes.c_void_p) -> Optional[str]:

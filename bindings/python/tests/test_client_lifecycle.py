@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
 
@@ -50,8 +51,11 @@ def test_unclosed_clients_are_freed_by_the_garbage_collector(emulator: Emulator)
 
 
 def test_close_while_other_threads_call(faults: Emulator, user: Dict[str, Any]) -> None:
-    """Calls already running finish; later ones are refused; the client is freed once."""
-    faults.inject({"kind": "delay", "ms": 300, "count": 4})
+    """Calls already running finish; later ones are refused; the client is freed once. The
+    server holds each of the 4 requests 2 s, and the client is closed only once all 4 have
+    reached it, so all 4 calls are surely inside the library when it closes."""
+    faults.inject({"kind": "delay", "ms": 2000, "count": 4})
+    before = faults.requests_served()
     client = mx_sso.Client(base_url=faults.base_url, timeout_ms=5000)
     started = threading.Barrier(5)
     outcomes: List[str] = []
@@ -67,8 +71,10 @@ def test_close_while_other_threads_call(faults: Emulator, user: Dict[str, Any]) 
     with ThreadPoolExecutor(4) as pool:
         running = [pool.submit(call) for _ in range(4)]
         started.wait()
-        # Give the calls time to enter the library, then close under them.
-        threading.Event().wait(0.1)
+        deadline = time.monotonic() + 10
+        while faults.requests_served() - before < 4 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert faults.requests_served() - before == 4, "the 4 requests never reached the server"
         client.close()
         # The delayed calls are still inside the library: the client is not freed under them.
         assert client.closed and client._finalizer.alive

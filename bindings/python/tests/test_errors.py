@@ -159,19 +159,19 @@ def test_invalid_argument_for_a_bad_option_value() -> None:
     assert "timeout_ms" in caught.value.message or "u64" in caught.value.message
 
 
-@pytest.mark.parametrize("argument", ["user_guid", "body"])
+@pytest.mark.parametrize("argument", ["id", "body"])
 def test_a_nul_character_is_refused_before_calling_c(
     emulator: Emulator, client: mx_sso.Client, argument: str
 ) -> None:
-    """C would cut the text at the NUL (``"USR\\0-x"`` would become ``"USR"``): refused first."""
-    values = {"user_guid": "USR-1", "body": '{"status": "DISABLED"}'}
+    """C would cut the text at the NUL (``"USR\\0-x"`` would become ``"USR"``): refused first,
+    naming the argument as ``mx_client_call`` does."""
+    values = {"id": "USR-1", "body": '{"status": "DISABLED"}'}
     values[argument] = values[argument][:3] + "\0" + values[argument][3:]
     before = emulator.requests_served()
     for call in (client.update_user, mx_sso.update_user):
         with pytest.raises(mx_sso.InvalidArgumentError) as caught:
-            call(values["user_guid"], values["body"])
-        assert argument in caught.value.message
-        assert "NUL" in caught.value.message
+            call(values["id"], values["body"])
+        assert caught.value.message.startswith(f"{argument} contains a NUL character")
     assert emulator.requests_served() == before
 
 
@@ -208,7 +208,7 @@ def test_credentials_default_to_the_environment(
 def test_a_lone_surrogate_is_refused(emulator: Emulator, client: mx_sso.Client) -> None:
     with pytest.raises(mx_sso.InvalidArgumentError) as caught:
         client.read_user("USR-\ud800")
-    assert "user_guid" in caught.value.message
+    assert caught.value.message.startswith("id cannot be encoded as UTF-8")
     assert caught.value.__cause__ is None and caught.value.__context__ is None
 
 
@@ -317,3 +317,18 @@ def test_an_unusable_mx_sso_base_url_names_the_variable(tmp_path: Path) -> None:
 
 def test_the_default_client_without_a_key_says_how_to_set_it(tmp_path: Path) -> None:
     assert "MX_SSO_API_KEY" in run_snippet(PRINT_ERROR, tmp_path, MX_SSO_API_KEY="")
+
+
+@pytest.mark.parametrize("answer", ["not json", "[]", ""])
+def test_unreadable_counters_are_an_internal_error(
+    emulator: Emulator, client: mx_sso.Client, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    """The counters come from the library, so unreadable ones are a bug of mx-sso: an
+    InternalError, as in Go (not a JSONDecodeError or a ResponseError)."""
+    import mx_sso._client
+
+    monkeypatch.setattr(mx_sso._client, "invoke", lambda *_args: answer)
+    with pytest.raises(mx_sso.InternalError) as caught:
+        client.stats()
+    assert caught.value.code is mx_sso.Status.INTERNAL
+    assert "counters" in caught.value.message

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Tuple
@@ -127,8 +128,10 @@ def test_removing_the_handler_while_threads_call(emulator: Emulator, user: Dict[
 
     with client, ThreadPoolExecutor(4) as pool:
         running = [pool.submit(hammer) for _ in range(4)]
-        while len(seen) < 200:
+        deadline = time.monotonic() + 30
+        while len(seen) < 200 and time.monotonic() < deadline:
             threading.Event().wait(0.001)
+        assert len(seen) >= 200, f"only {len(seen)} events in 30 s"
         client.on_event = None  # while the 4 threads are inside calls
         threading.Event().wait(0.05)
         stop.set()

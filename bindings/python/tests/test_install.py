@@ -7,6 +7,7 @@ reused) and bundles it, so the installed package needs no MX_SSO_LIB. Build requ
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -137,17 +138,56 @@ def test_the_provisioning_example_runs_the_workflow(
     result = run(command, cwd=tmp_path, env=env)
     lines = result.stdout.splitlines()
     assert lines[0] == "ensure    created the user"
-    assert "read      master_widget_url present" in lines
-    assert "read back DISABLED" in lines
     user = emulator.read_user(external)
-    assert lines[-1] == f"open MoneyDesktop: {user['master_widget_url']}"
-    assert user["master_widget_url"] not in "\n".join(lines[:-1]) + result.stderr
-    assert user["login_token"] not in "\n".join(lines[:-1]) + result.stderr
+    url_line = f"open MoneyDesktop: {user['master_widget_url']}"
+    # The login URL opens MoneyDesktop before the offboarding step (disable, read back), as in
+    # examples/c/provision.c; it shows on that line only, the login token nowhere.
+    assert lines.index("read      master_widget_url present") < lines.index(url_line)
+    assert lines.index(url_line) < lines.index("disable   ok") < lines.index("read back DISABLED")
+    others = "\n".join(line for line in lines if line != url_line) + result.stderr
+    assert user["master_widget_url"] not in others
+    assert user["login_token"] not in others
     assert '"call":"member.ensure"' in result.stderr  # -v: the events, through logging
     assert env["BANK_USERKEY"] not in result.stdout + result.stderr
     assert emulator.find_member(f"{external}-member") is not None
     again = run(command, cwd=tmp_path, env=env)
     assert again.stdout.splitlines()[0] == "ensure    the user already existed"
+
+
+def test_the_provisioning_example_fails_without_a_login_url(
+    installed_python: Path, faults: Emulator, tmp_path: Path
+) -> None:
+    """MX's answer to the read has no master_widget_url: exit 1 with the reason, and no
+    "open MoneyDesktop" line (never "open MoneyDesktop: None")."""
+    external = unique("provision-no-url")
+    path = f"/user/{external}"
+    faults.inject(
+        [
+            {"kind": "delay", "ms": 0, "method": "GET", "path": path},  # ensure's read: as is
+            {
+                "kind": "response",
+                "status": 200,
+                "content_type": "application/json",
+                "body": json.dumps({"guid": "USR-no-url", "external_user_guid": external}),
+                "method": "GET",
+                "path": path,
+            },
+        ]
+    )
+    env = emulator_env(faults)
+    env["BANK_USERKEY"] = "PY-EXAMPLE-USERKEY-no-url"
+    result = subprocess.run(
+        [str(installed_python), str(EXAMPLES / "provision.py"), external],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no master_widget_url" in result.stderr
+    assert "open MoneyDesktop" not in result.stdout
 
 
 def test_a_snippet_on_the_default_client(

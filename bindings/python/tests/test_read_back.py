@@ -3,7 +3,6 @@ fault: a create is resolved by reading its external guid back, never sent blindl
 
 from __future__ import annotations
 
-import time
 from typing import Any, Dict, List
 
 import pytest
@@ -50,15 +49,13 @@ def test_a_deadline_during_the_read_back_is_a_bounded_timeout(
     faults: Emulator, log: Emulator, client: mx_sso.Client
 ) -> None:
     external = unique("slow-back")
+    # The read-back is answered after 5 s: a call that waited past its 500 ms deadline would
+    # succeed, so the timeout itself shows that the deadline held.
     faults.inject([LOST_CREATE, {"kind": "delay", "ms": 5000, "method": "GET", "path": "/user/*"}])
-    started = time.monotonic()
     with pytest.raises(mx_sso.TimeoutError) as caught:
         client.call("user.create", body={"external_user_guid": external}, timeout_ms=500)
-    elapsed = time.monotonic() - started
     assert "reading the user back" in caught.value.message
     assert caught.value.attempts == 2
-    # A correctness bound (the deadline holds), not a performance figure: the delay is 5 s.
-    assert elapsed < 3.0, elapsed
     assert log.count("POST", "/user") == 1
 
 

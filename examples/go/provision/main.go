@@ -1,8 +1,8 @@
 // Command provision runs a bank's provisioning workflow with the mxsso Go package, as MX's
 // guide describes it: make sure the customer's MX user exists (created if missing), read its
 // login material, make sure its member (the customer's credentials at the bank) exists, read
-// it, disable the user as when the customer leaves online banking, read it back, and last
-// print the login URL that opens MoneyDesktop.
+// it, and print the login URL that opens MoneyDesktop; later, when the customer leaves online
+// banking, disable the user and read it back.
 //
 //	MX_SSO_API_KEY=... MX_SSO_CLIENT_GUID=CLT-... BANK_USERKEY=... provision bank-user-42
 //
@@ -32,8 +32,8 @@ func main() {
 	}
 	customer := os.Args[1]
 
-	// One client for the whole program: credentials from MX_SSO_API_KEY and MX_SSO_CLIENT_GUID,
-	// every attempt that is retried or fails logged to standard error.
+	// One client for the whole program: credentials from MX_SSO_API_KEY and MX_SSO_CLIENT_GUID;
+	// retried attempts (WARN) and failed calls (ERROR) logged to standard error.
 	opts := []mxsso.Option{
 		mxsso.WithTimeout(10 * time.Second),
 		mxsso.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
@@ -73,6 +73,9 @@ func main() {
 	check("read", err)
 	fmt.Printf("read      member %s of %s is %s\n", member.GUID, member.UserGUID, member.Status.Name)
 
+	fmt.Printf("open MoneyDesktop: %s\n", loginURL)
+
+	// Later: the customer leaves online banking.
 	_, err = client.UpdateUser(ctx, customer, mxsso.UserUpdate{Status: mxsso.StatusDisabled})
 	check("disable", err)
 	fmt.Println("disable   ok")
@@ -80,8 +83,6 @@ func main() {
 	user, err = client.ReadUser(ctx, customer)
 	check("read back", err)
 	fmt.Printf("read back %s\n", user.Status.Name)
-
-	fmt.Printf("open MoneyDesktop: %s\n", loginURL)
 }
 
 // createdOrFound says what an ensure did.

@@ -1,5 +1,5 @@
 // Command update_user disables (or enables) a user through MX's SSO API v2.8 with the mxsso
-// Go package, and prints the updated user.
+// Go package, and prints the updated user without its login material.
 //
 //	MX_SSO_API_KEY=... MX_SSO_CLIENT_GUID=CLT-... update_user USER_GUID [ENABLED|DISABLED]
 //
@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	mxsso "github.com/mx-sso/mx-sso/bindings/go"
@@ -34,11 +35,31 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	out, err := json.MarshalIndent(user, "", "  ")
+	out, err := withoutLoginMaterial(user)
 	if err != nil {
 		fail(err)
 	}
 	fmt.Println(string(out))
+}
+
+// withoutLoginMaterial is the user as indented JSON without login_token and the *_widget_url
+// fields: they open the user's MoneyDesktop session (the URLs carry the token), so they go to
+// the user's browser, never to an output or a log.
+func withoutLoginMaterial(user *mxsso.User) ([]byte, error) {
+	encoded, err := json.Marshal(user)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(encoded, &fields); err != nil {
+		return nil, err
+	}
+	for name := range fields {
+		if name == "login_token" || strings.HasSuffix(name, "_widget_url") {
+			delete(fields, name)
+		}
+	}
+	return json.MarshalIndent(fields, "", "  ")
 }
 
 // updateStatus sets one user's status through a client whose credentials come from the
