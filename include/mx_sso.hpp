@@ -47,6 +47,10 @@ class Error : public std::runtime_error {
         status_(status),
         http_status_(http_status),
         json_(std::make_shared<const std::string>(json)) {}
+  // Declared so that no move constructor or move assignment is made: a move copies, and a
+  // moved-from Error keeps its json() (a moved shared_ptr would be null). Copies cannot throw.
+  Error(const Error &) = default;
+  Error &operator=(const Error &) = default;
 
   /** The mx_status of the failure (never MX_OK). */
   mx_status status() const noexcept { return status_; }

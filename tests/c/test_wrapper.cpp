@@ -1,7 +1,8 @@
 // include/mx_sso.hpp against the emulator, under valgrind (tests/c/Makefile builds it with
 // -std=c++11 and with -std=c++17, -Wall -Wextra -Werror, with wrapper_second_unit.cpp as a
 // second translation unit): every operation, mx::Error for a 400 and for refusals, bad options
-// from the constructor, moved-from clients, NUL bytes in arguments, and the error-object parsing.
+// from the constructor, moved-from clients and errors, NUL bytes in arguments, and the
+// error-object parsing.
 // The API key must appear in no output (the Makefile greps).
 #include <cstdlib>
 #include <stdexcept>
@@ -20,7 +21,9 @@ extern "C" {
 std::string read_in_second_unit(const mx::Client &client, const std::string &id);
 
 static_assert(std::is_base_of<std::runtime_error, mx::Error>::value, "Error is a runtime_error");
-static_assert(std::is_nothrow_copy_constructible<mx::Error>::value, "copying an Error cannot throw");
+static_assert(std::is_nothrow_copy_constructible<mx::Error>::value, "copying cannot throw");
+static_assert(std::is_nothrow_move_constructible<mx::Error>::value, "moving an Error cannot throw");
+static_assert(std::is_nothrow_move_assignable<mx::Error>::value, "move-assigning cannot throw");
 static_assert(!std::is_copy_constructible<mx::Client>::value, "Client is not copyable");
 static_assert(!std::is_copy_assignable<mx::Client>::value, "Client is not copy-assignable");
 static_assert(std::is_nothrow_move_constructible<mx::Client>::value, "Client moves");
@@ -165,6 +168,24 @@ void test_moves() {
   CHECK(has(first.read_user("cpp-new"), "cpp-new"), "a moved-from client takes a new one");
 }
 
+// An Error has no move of its own: moving copies, so the source keeps its json() and what().
+void test_error_moves(const mx::Client &c) {
+  try {
+    c.read_user("cpp-no-such-user");
+    CHECK(false, "read of an unknown user: no exception");
+  } catch (mx::Error &e) {
+    const std::string json = e.json();
+    const mx::Error moved(std::move(e));
+    CHECK(e.json() == json && moved.json() == json, "move construction keeps the source's json()");
+    CHECK(std::string(e.what()) == moved.what(), "move construction keeps the source's what()");
+    mx::Error assigned = mx::detail::refusal("placeholder");
+    mx::Error source = moved;
+    assigned = std::move(source);
+    CHECK(source.json() == json && assigned.json() == json && source.status() == MX_ERR_HTTP,
+          "move assignment keeps the source's json(): %s", source.json().c_str());
+  }
+}
+
 void test_error_parsing() {
   using mx::detail::error_int_field;
   using mx::detail::error_message;
@@ -203,6 +224,7 @@ int main() {
     test_users(c);
     test_members(c);
     test_refusals(c);
+    test_error_moves(c);
     test_bad_options();
     test_moves();
   } catch (const mx::Error &e) {
