@@ -1,8 +1,8 @@
 // include/mx_sso.hpp against the emulator, under valgrind (tests/c/Makefile builds it with
 // -std=c++11 and with -std=c++17, -Wall -Wextra -Werror, with wrapper_second_unit.cpp as a
 // second translation unit): every operation, mx::Error for a 400 and for refusals, bad options
-// from the constructor, moved-from clients and errors, NUL bytes in arguments, and the
-// error-object parsing.
+// from the constructor, moved-from clients and errors, NUL bytes in arguments, the error-object
+// parsing, and failures that lack a known status or an error object.
 // The API key must appear in no output (the Makefile greps).
 #include <cstdlib>
 #include <stdexcept>
@@ -186,6 +186,46 @@ void test_error_moves(const mx::Client &c) {
   }
 }
 
+// Failures that come without what the library promises still give a whole error object.
+void test_malformed_failures() {
+  using mx::detail::client_error;
+  const char *shapes[] = {"{\"error\":{\"status\":42,\"message\":\"m\"}}",
+                          "{\"error\":{\"status\":0,\"message\":\"m\"}}",
+                          "{\"error\":{\"status\":-1,\"message\":\"m\"}}",
+                          "{\"error\":{\"status\":8,\"message\":\"m\"}}"};
+  for (const char *shape : shapes) {
+    CHECK(client_error(shape).status() == MX_ERR_INTERNAL, "status outside 1-7 is internal: %s",
+          shape);
+  }
+  CHECK(client_error("{\"error\":{\"status\":3,\"message\":\"m\"}}").status() == MX_ERR_HTTP,
+        "status 3 is MX_ERR_HTTP");
+  CHECK(client_error("{\"error\":{\"message\":\"m\"}}").status() == MX_ERR_INVALID_ARGUMENT,
+        "no status: the options were refused");
+  expect_error([] { throw client_error(""); }, MX_ERR_INTERNAL, -1, "no client and no error",
+               "no client and no error object");
+  expect_error(
+      [] {
+        const mx::detail::LibraryString none;
+        mx::detail::result(MX_ERR_TIMEOUT, none);
+      },
+      MX_ERR_TIMEOUT, -1, "MX_ERR_TIMEOUT without an error object", "a failure without output");
+  try {
+    const mx::detail::LibraryString none;
+    mx::detail::result(MX_ERR_TRANSPORT, none);
+  } catch (const mx::Error &e) {
+    CHECK(e.json() ==
+              "{\"error\":{\"code\":\"MX_ERR_TRANSPORT\",\"status\":5,\"message\":\"mx-sso "
+              "reported MX_ERR_TRANSPORT without an error object\",\"http_status\":null}}",
+          "the error object written for a failure without output: %s", e.json().c_str());
+  }
+  expect_error(
+      [] {
+        const mx::detail::LibraryString none;
+        mx::detail::result(MX_OK, none);
+      },
+      MX_ERR_INTERNAL, -1, "MX_OK without a result", "MX_OK without output");
+}
+
 void test_error_parsing() {
   using mx::detail::error_int_field;
   using mx::detail::error_message;
@@ -219,6 +259,7 @@ int main() {
   api_key = key;
   client_guid = client;
   test_error_parsing();
+  test_malformed_failures();
   try {
     const mx::Client c(options(true));
     test_users(c);
