@@ -85,8 +85,9 @@ class LibraryString {
 };
 
 // The error object is written by the library with serde_json: compact, one flat object inside
-// {"error": ...}, keys quoted. Inside a JSON string every '"' is escaped, so the text `"key":`
-// can only be a key, never part of a value: the first match is the field.
+// {"error": ...} whose values are all scalars (src/error.rs, Error::to_json, promises it and a
+// test there holds it to that), keys quoted. Inside a JSON string every '"' is escaped, so the
+// text `"key":` can only be a key, never part of a value: the first match is the field.
 
 /** The integer value of `"key":` in an error object, or `fallback` (absent, null, not a number). */
 inline int error_int_field(const std::string &json, const char *key, int fallback) {
