@@ -9,7 +9,8 @@
 #       include/mx_sso.h, include/mx_sso.hpp
 #       bin/<every binary of the workspace>          (mx-sso-emulator; mx-sso once cli/ exists)
 #       README.md, LICENSE, CHANGELOG.md
-#   dist/mx_sso-<version>-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+#   dist/mx_sso-<version>-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
+#     (auditwheel writes the platform tags of the name in sorted order, the legacy alias first)
 #
 # Built with cargo-zigbuild and zig (target x86_64-unknown-linux-gnu.2.17: zig links against
 # glibc 2.17's symbol versions), in target/dist so that target/release stays as it is. The
