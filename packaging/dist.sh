@@ -7,7 +7,7 @@
 #       lib/pkgconfig/mx_sso.pc, mx_sso-static.pc   (prefix from ${pcfiledir}: relocatable)
 #       lib/cmake/mx_sso/                            (paths from the file's own location)
 #       include/mx_sso.h, include/mx_sso.hpp
-#       bin/<every binary of the workspace>          (mx-sso-emulator; mx-sso once cli/ exists)
+#       bin/<every binary of the workspace>          (mx-sso and mx-sso-emulator at least)
 #       README.md, LICENSE, CHANGELOG.md
 #   dist/mx_sso-<version>-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
 #     (auditwheel writes the platform tags of the name in sorted order, the legacy alias first)
@@ -97,9 +97,7 @@ for line in open(messages):
 PY
 )
 [ ${#binaries[@]} -gt 0 ] || die "cargo reported no binary"
-required=(mx-sso-emulator)
-[ ! -f cli/Cargo.toml ] || required+=(mx-sso) # the command-line tool, once its crate exists
-for want in "${required[@]}"; do
+for want in mx-sso mx-sso-emulator; do
   found=0
   for binary in "${binaries[@]}"; do [ "${binary##*/}" != "$want" ] || found=1; done
   [ $found = 1 ] || die "the workspace built no '$want' binary (is its crate a workspace member?)"
