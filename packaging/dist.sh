@@ -146,8 +146,8 @@ done
 echo "${#wrappers[@]} compiler wrappers, each running ${zigbuild#"$root"/} with the pinned zig"
 
 # Every binary the workspace builds, from cargo's own report (a new crate's binary ships
-# without a change here).
-mapfile -t binaries < <("$tools/bin/python" - "$messages" "$root" <<'PY'
+# without a change here). Written to a file first: a failure inside `< <(...)` goes unnoticed.
+"$tools/bin/python" - "$messages" "$root" >"$target_dir/binaries.txt" <<'PY' || die "cannot read the binaries from cargo's messages"
 import json, sys
 messages, root = sys.argv[1], sys.argv[2]
 seen = set()
@@ -160,7 +160,7 @@ for line in open(messages):
             seen.add(m["executable"])
             print(m["executable"])
 PY
-)
+mapfile -t binaries <"$target_dir/binaries.txt"
 [ ${#binaries[@]} -gt 0 ] || die "cargo reported no binary"
 for want in mx-sso mx-sso-emulator; do
   found=0
