@@ -18,7 +18,8 @@
  *   mx_client_call; the library does all validation, retries and redaction.
  * - Every failure throws mx::Error (a std::runtime_error): status() is the mx_status,
  *   http_status() the server's status or -1 when no answer came, what() the library's message
- *   (never a secret), json() the whole error object, as the C functions return it.
+ *   (never a secret), json() the whole error object, as the C functions return it. Copying an
+ *   Error cannot throw, and a move copies: a moved-from Error still has its json() and what().
  * - A moved-from client throws mx::Error (MX_ERR_INVALID_ARGUMENT) from every call and sends
  *   nothing: passing its NULL handle on would reach the process-wide default client instead.
  *   An argument holding a NUL byte throws the same way (C strings would cut it short).
