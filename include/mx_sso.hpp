@@ -18,7 +18,8 @@
  *   mx_client_call; the library does all validation, retries and redaction.
  * - Every failure throws mx::Error (a std::runtime_error): status() is the mx_status,
  *   http_status() the server's status or -1 when no answer came, what() the library's message
- *   (never a secret), json() the whole error object, as the C functions return it.
+ *   (never a secret), json() the whole error object, as the C functions return it. Copying an
+ *   Error cannot throw, and a move copies: a moved-from Error still has its json() and what().
  * - A moved-from client throws mx::Error (MX_ERR_INVALID_ARGUMENT) from every call and sends
  *   nothing: passing its NULL handle on would reach the process-wide default client instead.
  *   An argument holding a NUL byte throws the same way (C strings would cut it short).
@@ -47,6 +48,10 @@ class Error : public std::runtime_error {
         status_(status),
         http_status_(http_status),
         json_(std::make_shared<const std::string>(json)) {}
+  // Declared so that no move constructor or move assignment is made: a move copies, and a
+  // moved-from Error keeps its json() (a moved shared_ptr would be null). Copies cannot throw.
+  Error(const Error &) = default;
+  Error &operator=(const Error &) = default;
 
   /** The mx_status of the failure (never MX_OK). */
   mx_status status() const noexcept { return status_; }
@@ -81,8 +86,9 @@ class LibraryString {
 };
 
 // The error object is written by the library with serde_json: compact, one flat object inside
-// {"error": ...}, keys quoted. Inside a JSON string every '"' is escaped, so the text `"key":`
-// can only be a key, never part of a value: the first match is the field.
+// {"error": ...} whose values are all scalars (src/error.rs, Error::to_json, promises it and a
+// test there holds it to that), keys quoted. Inside a JSON string every '"' is escaped, so the
+// text `"key":` can only be a key, never part of a value: the first match is the field.
 
 /** The integer value of `"key":` in an error object, or `fallback` (absent, null, not a number). */
 inline int error_int_field(const std::string &json, const char *key, int fallback) {
@@ -144,23 +150,69 @@ inline std::string error_message(const std::string &json) {
   return json;  // unterminated: not the library's shape; show everything rather than guess
 }
 
-/** The exception for a failed call: the status returned, the detail from the error object. */
-inline Error error_from(mx_status status, const std::string &json) {
-  return Error(status, error_int_field(json, "http_status", -1), error_message(json), json);
+/** A number read as a failure status: MX_ERR_INVALID_ARGUMENT to MX_ERR_INTERNAL, as the
+ * library writes them; anything else (MX_OK, a number no mx_status has) is MX_ERR_INTERNAL.
+ * Checked before the cast: an mx_status holding another number is undefined behaviour. */
+inline mx_status failure_status(int number) {
+  return number >= MX_ERR_INVALID_ARGUMENT && number <= MX_ERR_INTERNAL
+             ? static_cast<mx_status>(number)
+             : MX_ERR_INTERNAL;
 }
 
-/** An error raised by this wrapper itself, in the library's shape: `code` is the status's C
- * name, `message` fixed text of this file (nothing to escape). */
-inline Error local_error(mx_status status, const char *code, const std::string &message) {
+/** The C name of a failure status, as the error object's "code" holds it. */
+inline const char *status_name(mx_status status) {
+  switch (status) {
+    case MX_ERR_INVALID_ARGUMENT: return "MX_ERR_INVALID_ARGUMENT";
+    case MX_ERR_VALIDATION: return "MX_ERR_VALIDATION";
+    case MX_ERR_HTTP: return "MX_ERR_HTTP";
+    case MX_ERR_TIMEOUT: return "MX_ERR_TIMEOUT";
+    case MX_ERR_TRANSPORT: return "MX_ERR_TRANSPORT";
+    case MX_ERR_RESPONSE: return "MX_ERR_RESPONSE";
+    case MX_OK:
+    case MX_ERR_INTERNAL: break;
+  }
+  return "MX_ERR_INTERNAL";
+}
+
+/** An error raised by this wrapper itself, in the library's shape; `message` is fixed text of
+ * this file (nothing to escape). */
+inline Error local_error(mx_status status, const std::string &message) {
+  status = failure_status(static_cast<int>(status));
   return Error(status, -1, message,
-               std::string("{\"error\":{\"code\":\"") + code + "\",\"status\":" +
+               std::string("{\"error\":{\"code\":\"") + status_name(status) + "\",\"status\":" +
                    std::to_string(static_cast<int>(status)) + ",\"message\":\"" + message +
                    "\",\"http_status\":null}}");
 }
 
+/** The exception for a failed call: the status returned, the detail from the error object.
+ * No error object (a library bug) still gives one, written here. */
+inline Error error_from(mx_status status, const std::string &json) {
+  status = failure_status(static_cast<int>(status));
+  if (json.empty()) {
+    return local_error(status, std::string("mx-sso reported ") + status_name(status) +
+                                   " without an error object");
+  }
+  return Error(status, error_int_field(json, "http_status", -1), error_message(json), json);
+}
+
+/** The exception for a refused client: the status is read from the error object itself. */
+inline Error client_error(const std::string &json) {
+  if (json.empty()) {
+    return local_error(MX_ERR_INTERNAL, "mx_client_new gave no client and no error");
+  }
+  return error_from(failure_status(error_int_field(json, "status", MX_ERR_INVALID_ARGUMENT)), json);
+}
+
 /** A call refused before the library is called: nothing is sent. */
 inline Error refusal(const std::string &message) {
-  return local_error(MX_ERR_INVALID_ARGUMENT, "MX_ERR_INVALID_ARGUMENT", message);
+  return local_error(MX_ERR_INVALID_ARGUMENT, message);
+}
+
+/** What a call returned: the text on MX_OK, else the exception for the failure. */
+inline std::string result(mx_status status, const LibraryString &out) {
+  if (status == MX_OK && !out.empty()) return out.str();
+  if (status == MX_OK) throw local_error(MX_ERR_INTERNAL, "mx-sso reported MX_OK without a result");
+  throw error_from(status, out.str());
 }
 
 /** A std::string handed to C must not hold a NUL byte: C would see only the part before it. */
@@ -180,14 +232,7 @@ class Client {
   explicit Client(const std::string &options_json) : client_(nullptr) {
     detail::LibraryString err;
     client_ = mx_client_new(detail::c_string(options_json, "options_json"), err.out());
-    if (client_ == nullptr) {
-      if (err.empty()) {
-        throw detail::local_error(MX_ERR_INTERNAL, "MX_ERR_INTERNAL", "no client and no error");
-      }
-      const std::string json = err.str();
-      const int status = detail::error_int_field(json, "status", MX_ERR_INVALID_ARGUMENT);
-      throw detail::error_from(static_cast<mx_status>(status), json);
-    }
+    if (client_ == nullptr) throw detail::client_error(err.str());
   }
 
   ~Client() { mx_client_free(client_); }
@@ -236,7 +281,7 @@ class Client {
   std::string stats() const {
     detail::LibraryString out;
     const mx_status status = mx_client_stats(live(), out.out());
-    return result(status, out);
+    return detail::result(status, out);
   }
 
   /** The C handle, for C functions this wrapper does not cover (mx_client_set_event_handler);
@@ -252,20 +297,12 @@ class Client {
     detail::LibraryString out;
     const mx_status status =
         mx_client_call(client, operation, nullptr, nullptr, id_text, body_text, nullptr, out.out());
-    return result(status, out);
+    return detail::result(status, out);
   }
 
   const mx_client *live() const {
     if (client_ == nullptr) throw detail::refusal("mx::Client: this client was moved from");
     return client_;
-  }
-
-  static std::string result(mx_status status, const detail::LibraryString &out) {
-    if (status == MX_OK && !out.empty()) return out.str();
-    if (status == MX_OK) {
-      throw detail::local_error(MX_ERR_INTERNAL, "MX_ERR_INTERNAL", "MX_OK without a result");
-    }
-    throw detail::error_from(status, out.str());
   }
 
   mx_client *client_;

@@ -197,12 +197,24 @@ make_dir() { # creates a directory under PREFIX, recording each level that did n
   done
 }
 
+# Files that exist only while install runs, removed however it ends (a failed step exits at
+# once under set -e): the rendered templates' directory, and a copy not yet renamed into place.
+render_dir=
+partial=
+remove_temporary_files() {
+  [ -z "$partial" ] || rm -f -- "$partial"
+  [ -z "$render_dir" ] || rm -rf -- "$render_dir"
+}
+trap remove_temporary_files EXIT
+
 install_file() { # mode source destination
   make_dir "${3%/*}"
   # Copy, then rename over the old file: a running program keeps the library it mapped.
-  cp -- "$2" "$(staged "$3").tmp$$"
-  chmod "$1" "$(staged "$3").tmp$$"
-  mv -f -- "$(staged "$3").tmp$$" "$(staged "$3")"
+  partial=$(staged "$3").tmp$$
+  cp -- "$2" "$partial"
+  chmod "$1" "$partial"
+  mv -f -- "$partial" "$(staged "$3")"
+  partial=
   record f "$3"
 }
 
@@ -229,11 +241,9 @@ render() { # template destination
   text=${text//@CMAKE_INCLUDEDIR@/"$cmake_includedir"}
   text=${text//@SIZEOF_VOID_P@/"$sizeof_void_p"}
   case $text in *@[A-Z_]*@*) die "unreplaced placeholder in $1" ;; esac
-  local tmp
-  tmp=$(mktemp)
-  printf '%s\n' "$text" >"$tmp"
-  install_file 0644 "$tmp" "$2"
-  rm -f -- "$tmp"
+  [ -n "$render_dir" ] || render_dir=$(mktemp -d "${TMPDIR:-/tmp}/mx-sso-install.XXXXXX")
+  printf '%s\n' "$text" >"$render_dir/${2##*/}"
+  install_file 0644 "$render_dir/${2##*/}" "$2"
 }
 
 install_file 0755 "$shared" "$LIBDIR/$real_name"
@@ -253,12 +263,14 @@ if [ "$relocatable" = 1 ]; then
   exit 0
 fi
 make_dir "${manifest%/*}"
+partial=$(staged "$manifest").tmp$$
 {
   echo "# mx-sso $version installed in $PREFIX; \`make uninstall PREFIX=$PREFIX\` removes these"
   echo "# (f file, l symbolic link, d directory created by install, removed when empty)"
   printf '%s\n' "${entries[@]}"
-} >"$(staged "$manifest").tmp$$"
-mv -f -- "$(staged "$manifest").tmp$$" "$(staged "$manifest")"
+} >"$partial"
+mv -f -- "$partial" "$(staged "$manifest")"
+partial=
 
 echo "mx-sso $version installed in $(staged "$PREFIX") (SONAME $soname)"
 if [ -z "$DESTDIR" ] && [ "$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then

@@ -186,6 +186,11 @@ impl Error {
 
     /// The error object handed to C callers:
     /// `{"error": {"code": "MX_ERR_HTTP", "status": 3, "message": "...", "http_status": 400, ...}}`.
+    ///
+    /// Invariant: the object inside `"error"` stays flat, every value a scalar (string, number or
+    /// null), never an object or an array. The C++ wrapper (include/mx_sso.hpp) relies on it: it
+    /// finds a field by the text `"key":` without a JSON parser, which is unambiguous only while
+    /// no value holds keys of its own. A test below holds every variant to it.
     pub fn to_json(&self) -> String {
         let mut error = json!({
             "code": self.status().name(),
@@ -225,5 +230,61 @@ mod tests {
             serde_json::from_str(&Error::Validation("bad".into()).to_json()).unwrap();
         assert!(v["error"]["http_status"].is_null());
         assert_eq!(v["error"]["code"], "MX_ERR_VALIDATION");
+    }
+
+    #[test]
+    fn error_json_is_one_flat_object_of_scalars() {
+        let every_variant = [
+            Error::InvalidArgument("bad options".into()),
+            Error::Validation("bad body".into()),
+            Error::Http {
+                status: 400,
+                mx_error: Some("{\"nested\": [1]}".into()),
+                message: "MX answered HTTP 400".into(),
+                attempts: 2,
+            },
+            Error::Http {
+                status: 503,
+                mx_error: None,
+                message: "MX answered HTTP 503".into(),
+                attempts: 3,
+            },
+            Error::Timeout {
+                message: "timed out".into(),
+                attempts: 1,
+            },
+            Error::Transport {
+                message: "refused".into(),
+                attempts: 1,
+            },
+            Error::Response {
+                status: 200,
+                message: "not JSON".into(),
+                attempts: 1,
+            },
+            Error::Internal("panic".into()),
+        ];
+        for err in &every_variant {
+            // A new variant fails to compile here: add it to this match and to the list above.
+            match err {
+                Error::InvalidArgument(_)
+                | Error::Validation(_)
+                | Error::Http { .. }
+                | Error::Timeout { .. }
+                | Error::Transport { .. }
+                | Error::Response { .. }
+                | Error::Internal(_) => {}
+            }
+            let v: serde_json::Value = serde_json::from_str(&err.to_json()).unwrap();
+            let outer = v.as_object().unwrap();
+            assert_eq!(outer.keys().collect::<Vec<_>>(), ["error"], "{v}");
+            let inner = outer["error"].as_object().unwrap();
+            for (key, value) in inner {
+                assert!(
+                    !value.is_object() && !value.is_array(),
+                    "{key} is not a scalar in {v}"
+                );
+            }
+        }
     }
 }

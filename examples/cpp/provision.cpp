@@ -16,8 +16,27 @@
 
 namespace {
 
-// A real program builds JSON with its JSON library; the values here need no escaping.
-std::string quoted(const char *text) { return std::string("\"") + text + "\""; }
+// A JSON string holding `text`: '"' and '\\' escaped, control characters as \u00XX; other bytes
+// (UTF-8 included) pass as they are. The values come from the command line and the environment,
+// so any of them may hold a quote; a real program would use its JSON library.
+std::string quoted(const std::string &text) {
+  static const char hex[] = "0123456789abcdef";
+  std::string json = "\"";
+  for (const char c : text) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      json += '\\';
+      json += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      json += "\\u00";
+      json += hex[byte >> 4];
+      json += hex[byte & 0xf];
+    } else {
+      json += c;
+    }
+  }
+  return json + "\"";
+}
 
 bool contains(const std::string &text, const char *needle) {
   return text.find(needle) != std::string::npos;
@@ -42,7 +61,7 @@ int main(int argc, char **argv) {
                       ", \"client_guid\": " + quoted(client_guid) + ", \"timeout_ms\": 10000}");
 
     const std::string ensured =
-        client.ensure_user("{\"external_user_guid\": " + quoted(user.c_str()) +
+        client.ensure_user("{\"external_user_guid\": " + quoted(user) +
                            ", \"first_name\": \"Julie\"}");
     std::printf("ensure    %s\n", contains(ensured, "\"created\":true")
                                       ? "created the user"

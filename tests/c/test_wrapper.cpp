@@ -1,7 +1,8 @@
 // include/mx_sso.hpp against the emulator, under valgrind (tests/c/Makefile builds it with
 // -std=c++11 and with -std=c++17, -Wall -Wextra -Werror, with wrapper_second_unit.cpp as a
 // second translation unit): every operation, mx::Error for a 400 and for refusals, bad options
-// from the constructor, moved-from clients, NUL bytes in arguments, and the error-object parsing.
+// from the constructor, moved-from clients and errors, NUL bytes in arguments, the error-object
+// parsing, and failures that lack a known status or an error object.
 // The API key must appear in no output (the Makefile greps).
 #include <cstdlib>
 #include <stdexcept>
@@ -20,7 +21,9 @@ extern "C" {
 std::string read_in_second_unit(const mx::Client &client, const std::string &id);
 
 static_assert(std::is_base_of<std::runtime_error, mx::Error>::value, "Error is a runtime_error");
-static_assert(std::is_nothrow_copy_constructible<mx::Error>::value, "copying an Error cannot throw");
+static_assert(std::is_nothrow_copy_constructible<mx::Error>::value, "copying cannot throw");
+static_assert(std::is_nothrow_move_constructible<mx::Error>::value, "moving an Error cannot throw");
+static_assert(std::is_nothrow_move_assignable<mx::Error>::value, "move-assigning cannot throw");
 static_assert(!std::is_copy_constructible<mx::Client>::value, "Client is not copyable");
 static_assert(!std::is_copy_assignable<mx::Client>::value, "Client is not copy-assignable");
 static_assert(std::is_nothrow_move_constructible<mx::Client>::value, "Client moves");
@@ -135,8 +138,10 @@ void test_refusals(const mx::Client &c) {
 }
 
 void test_bad_options() {
-  expect_error([] { mx::Client bad("{\"base_url\": \"http://127.0.0.1:1\", \"timeuot_ms\": 5}"); },
-               MX_ERR_INVALID_ARGUMENT, -1, "timeuot_ms", "unknown option");
+  // The key is in the refused options: expect_error checks that no text of the error holds it.
+  expect_error(
+      [] { mx::Client bad("{\"api_key\": \"" + api_key + "\", \"timeuot_ms\": 5}"); },
+      MX_ERR_INVALID_ARGUMENT, -1, "timeuot_ms", "unknown option beside the API key");
   expect_error([] { mx::Client bad("not json"); }, MX_ERR_INVALID_ARGUMENT, -1, "options",
                "options that are not JSON");
   expect_error([] { mx::Client bad(std::string("{}\0", 3)); }, MX_ERR_INVALID_ARGUMENT, -1,
@@ -163,6 +168,64 @@ void test_moves() {
   CHECK(has(third.read_user("cpp-new"), "cpp-new"), "the assigned client works");
   first = std::move(third);  // into a moved-from client
   CHECK(has(first.read_user("cpp-new"), "cpp-new"), "a moved-from client takes a new one");
+}
+
+// An Error has no move of its own: moving copies, so the source keeps its json() and what().
+void test_error_moves(const mx::Client &c) {
+  try {
+    c.read_user("cpp-no-such-user");
+    CHECK(false, "read of an unknown user: no exception");
+  } catch (mx::Error &e) {
+    const std::string json = e.json();
+    const mx::Error moved(std::move(e));
+    CHECK(e.json() == json && moved.json() == json, "move construction keeps the source's json()");
+    CHECK(std::string(e.what()) == moved.what(), "move construction keeps the source's what()");
+    mx::Error assigned = mx::detail::refusal("placeholder");
+    mx::Error source = moved;
+    assigned = std::move(source);
+    CHECK(source.json() == json && assigned.json() == json && source.status() == MX_ERR_HTTP,
+          "move assignment keeps the source's json(): %s", source.json().c_str());
+  }
+}
+
+// Failures that come without what the library promises still give a whole error object.
+void test_malformed_failures() {
+  using mx::detail::client_error;
+  const char *shapes[] = {"{\"error\":{\"status\":42,\"message\":\"m\"}}",
+                          "{\"error\":{\"status\":0,\"message\":\"m\"}}",
+                          "{\"error\":{\"status\":-1,\"message\":\"m\"}}",
+                          "{\"error\":{\"status\":8,\"message\":\"m\"}}"};
+  for (const char *shape : shapes) {
+    CHECK(client_error(shape).status() == MX_ERR_INTERNAL, "status outside 1-7 is internal: %s",
+          shape);
+  }
+  CHECK(client_error("{\"error\":{\"status\":3,\"message\":\"m\"}}").status() == MX_ERR_HTTP,
+        "status 3 is MX_ERR_HTTP");
+  CHECK(client_error("{\"error\":{\"message\":\"m\"}}").status() == MX_ERR_INVALID_ARGUMENT,
+        "no status: the options were refused");
+  expect_error([] { throw client_error(""); }, MX_ERR_INTERNAL, -1, "no client and no error",
+               "no client and no error object");
+  expect_error(
+      [] {
+        const mx::detail::LibraryString none;
+        mx::detail::result(MX_ERR_TIMEOUT, none);
+      },
+      MX_ERR_TIMEOUT, -1, "MX_ERR_TIMEOUT without an error object", "a failure without output");
+  try {
+    const mx::detail::LibraryString none;
+    mx::detail::result(MX_ERR_TRANSPORT, none);
+  } catch (const mx::Error &e) {
+    CHECK(e.json() ==
+              "{\"error\":{\"code\":\"MX_ERR_TRANSPORT\",\"status\":5,\"message\":\"mx-sso "
+              "reported MX_ERR_TRANSPORT without an error object\",\"http_status\":null}}",
+          "the error object written for a failure without output: %s", e.json().c_str());
+  }
+  expect_error(
+      [] {
+        const mx::detail::LibraryString none;
+        mx::detail::result(MX_OK, none);
+      },
+      MX_ERR_INTERNAL, -1, "MX_OK without a result", "MX_OK without output");
 }
 
 void test_error_parsing() {
@@ -198,11 +261,13 @@ int main() {
   api_key = key;
   client_guid = client;
   test_error_parsing();
+  test_malformed_failures();
   try {
     const mx::Client c(options(true));
     test_users(c);
     test_members(c);
     test_refusals(c);
+    test_error_moves(c);
     test_bad_options();
     test_moves();
   } catch (const mx::Error &e) {
