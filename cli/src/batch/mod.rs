@@ -16,7 +16,7 @@ mod validate;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use mx_sso::{Client, Operation, Status};
@@ -32,6 +32,15 @@ use validate::Refusal;
 
 /// Most workers accepted: more threads than this only queue on MX's side.
 const MAX_CONCURRENCY: usize = 256;
+
+/// Locks `mutex` even if a thread panicked while holding it: every structure behind the batch's
+/// mutexes is consistent between statements, and one panicking worker must not cost the report
+/// of the others.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Runs a batch; the exit status.
 pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
@@ -157,7 +166,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     if let Ok(progress) = Arc::try_unwrap(progress) {
         progress.finish();
     }
-    let synced = report.lock().unwrap_or_else(|p| p.into_inner()).sync();
+    let synced = lock(&report).sync();
 
     let mut outcomes = resumed.map(|r| r.previous.outcomes).unwrap_or_default();
     for (outcome, n) in counts.outcomes() {

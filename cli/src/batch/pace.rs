@@ -6,6 +6,8 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::lock;
+
 /// How often a wait looks at the stop flag.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -35,7 +37,7 @@ impl Gate {
     /// when this extends the pause.
     pub fn pause_for(&self, wait: Duration) -> bool {
         let until = Instant::now() + wait;
-        let mut current = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        let mut current = lock(&self.until);
         if current.is_some_and(|c| c >= until) {
             return false;
         }
@@ -46,7 +48,7 @@ impl Gate {
     /// Waits while paused; false when stopped meanwhile.
     pub fn wait(&self, stop: &AtomicBool) -> bool {
         loop {
-            let until = *self.until.lock().unwrap_or_else(|p| p.into_inner());
+            let until = *lock(&self.until);
             match until {
                 Some(until) if Instant::now() < until => {
                     if !sleep_until(until, stop) {
@@ -83,7 +85,7 @@ impl Pacer {
         let Some(interval) = self.interval else {
             return !stop.load(Ordering::Relaxed);
         };
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = lock(&self.last);
         if let Some(previous) = *last {
             if !sleep_until(previous + interval, stop) {
                 return false;

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use super::lock;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Counts shared by the workers and the display.
@@ -27,15 +28,12 @@ impl Counts {
         if outcome != mx_sso::Status::Ok.name() {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
-        let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut outcomes = lock(&self.outcomes);
         *outcomes.entry(outcome.to_string()).or_default() += 1;
     }
 
     pub fn outcomes(&self) -> BTreeMap<String, u64> {
-        self.outcomes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        lock(&self.outcomes).clone()
     }
 }
 

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use mx_sso::{Call, Client, Error, Event, Status};
 
 use super::input::{Fatal, Item, Row, Rows, Shape};
+use super::lock;
 use super::pace::{Gate, Pacer};
 use super::progress::Progress;
 use super::report::{DoneRows, ReportLine, ReportWriter};
@@ -138,7 +139,7 @@ impl Sender<'_> {
         failure: &Mutex<Option<String>>,
     ) {
         loop {
-            let row = match taken.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+            let row = match lock(taken).recv() {
                 Ok(row) => row,
                 Err(_) => return,
             };
@@ -194,19 +195,12 @@ impl Sender<'_> {
     /// Appends the row's line and counts it; a report that cannot be written stops the run (a
     /// row sent but not recorded is sent again by `--resume`).
     fn write(&self, line: &ReportLine, failure: &Mutex<Option<String>>) {
-        let written = self
-            .report
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .append(line);
+        let written = lock(&self.report).append(line);
         match written {
             Ok(()) => self.progress.row_done(&line.outcome),
             Err(e) => {
                 self.stop.store(true, Ordering::Relaxed);
-                failure
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert_with(|| e.to_string());
+                lock(failure).get_or_insert_with(|| e.to_string());
             }
         }
     }
