@@ -119,6 +119,19 @@ fn bursts_of_503_retry_after_429_lost_answers_and_latency_still_apply_each_row_o
     );
 }
 
+/// How many requests the emulator answered after the first 429 and before that row's re-send.
+fn requests_during_the_pause(emu: &Emulator) -> usize {
+    let log = emu.request_log();
+    let first = log
+        .iter()
+        .position(|r| r.status == Some(429))
+        .expect("the 429");
+    log.iter()
+        .skip(first + 1)
+        .position(|r| r.path == log[first].path)
+        .expect("the re-send")
+}
+
 #[test]
 fn a_retry_after_pauses_every_worker_not_only_the_one_that_got_it() {
     let emu = emulator();
@@ -133,17 +146,31 @@ fn a_retry_after_pauses_every_worker_not_only_the_one_that_got_it() {
     // Without a shared pause, the three other workers would send nearly every other row during
     // the second that the first one waits; with it, only the rows already in flight go out
     // before the re-send (and at most a few that start with it when the pause ends).
-    let log = emu.request_log();
-    let first = log
-        .iter()
-        .position(|r| r.status == Some(429))
-        .expect("the 429");
-    let resend = log
-        .iter()
-        .skip(first + 1)
-        .position(|r| r.path == log[first].path)
-        .expect("the re-send");
+    let resend = requests_during_the_pause(&emu);
     assert!(resend <= 12, "{resend} requests went out during the pause");
+}
+
+#[test]
+fn a_retry_after_pauses_the_workers_waiting_for_their_rate_turn() {
+    let emu = emulator();
+    seed_users(&emu, 12);
+    let scratch = Scratch::new("pause-rate");
+    let input = scratch.file("users.csv", users_csv(12, None));
+    let report = scratch.path("report.jsonl");
+    emu.push_fault(Fault::status_retry_after(429, "1"));
+    let done = batch(
+        &emu,
+        &input,
+        &report,
+        &["--concurrency", "8", "--rate", "10"],
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_each_row_applied_once(&emu, &report, 12);
+    // The 429 is the first request. Workers queued for a --rate turn that would start during
+    // the pause must wait for it: without that, about ten rows would go out during the second
+    // (one every 100 ms); with it, only the turn due when the pause ends can beat the re-send.
+    let during = requests_during_the_pause(&emu);
+    assert!(during <= 3, "{during} requests went out during the pause");
 }
 
 #[test]

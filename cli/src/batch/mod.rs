@@ -25,7 +25,7 @@ use crate::args::BatchArgs;
 use crate::body;
 use crate::exit::{self, UsageError};
 use input::{Input, Shape};
-use pace::{Gate, Pacer};
+use pace::Pacer;
 use progress::{Counts, Progress};
 use report::DoneRows;
 use validate::Refusal;
@@ -143,8 +143,10 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
         Duration::from_secs_f64(args.progress_every),
         counts.clone(),
     ));
-    let gate = Arc::new(Gate::default());
-    client.set_event_handler(Some(send::event_handler(gate.clone(), progress.clone())));
+    let pacer = Arc::new(Pacer::new(
+        args.rate.map(|rate| Duration::from_secs_f64(1.0 / rate)),
+    ));
+    client.set_event_handler(Some(send::event_handler(pacer.clone(), progress.clone())));
     let started = Instant::now();
     let sender = send::Sender {
         client: &client,
@@ -152,8 +154,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
         done,
         report: report.clone(),
         progress: progress.clone(),
-        gate,
-        pacer: Pacer::new(args.rate),
+        pacer,
         stop: stop.clone(),
         concurrency: args.concurrency,
         recheck: findings.bad > 0,

@@ -14,7 +14,7 @@ use mx_sso::{Call, Client, Error, Event, Status};
 
 use super::input::{Fatal, Item, Row, Rows, Shape};
 use super::lock;
-use super::pace::{Gate, Pacer};
+use super::pace::Pacer;
 use super::progress::Progress;
 use super::report::{DoneRows, ReportLine, ReportWriter};
 
@@ -25,8 +25,7 @@ pub struct Sender<'a> {
     pub done: &'a DoneRows,
     pub report: Arc<Mutex<ReportWriter>>,
     pub progress: Arc<Progress>,
-    pub gate: Arc<Gate>,
-    pub pacer: Pacer,
+    pub pacer: Arc<Pacer>,
     pub stop: Arc<AtomicBool>,
     pub concurrency: usize,
     /// Check rows before queueing them (the first pass found bad rows: `--skip-invalid`).
@@ -52,12 +51,12 @@ thread_local! {
 
 /// The client's event handler for a batch: keeps each worker's trace, and turns a server's
 /// `Retry-After` into a pause of every worker.
-pub fn event_handler(gate: Arc<Gate>, progress: Arc<Progress>) -> mx_sso::EventHandler {
+pub fn event_handler(pacer: Arc<Pacer>, progress: Arc<Progress>) -> mx_sso::EventHandler {
     Arc::new(move |event: &Event| {
         TRACE.with(|t| t.set((event.attempt, event.http_status)));
         if let Some(ms) = event.retry_after_ms {
             let wait = Duration::from_millis(ms);
-            if gate.pause_for(wait) && wait >= Duration::from_secs(1) {
+            if pacer.pause_for(wait) && wait >= Duration::from_secs(1) {
                 progress.note(&format!(
                     "the server answered {} with Retry-After: every worker pauses {:.1} s",
                     event.http_status.map_or("?".to_string(), |s| s.to_string()),
@@ -143,7 +142,7 @@ impl Sender<'_> {
                 Ok(row) => row,
                 Err(_) => return,
             };
-            if !self.gate.wait(&self.stop) || !self.pacer.wait_turn(&self.stop) {
+            if !self.pacer.wait_turn(&self.stop) {
                 continue;
             }
             TRACE.with(|t| t.set((0, None)));
