@@ -5,6 +5,10 @@
 
 mod common;
 
+use std::time::Duration;
+
+#[cfg(unix)]
+use common::run_or_kill_after;
 use common::{applied, emulator, logged, report_by_line, run, seed_users, users_csv, Scratch};
 use mx_sso_emulator::{Emulator, Fault};
 
@@ -44,6 +48,14 @@ fn batch(
     report: &std::path::Path,
     extra: &[&str],
 ) -> common::Run {
+    run(emu, &batch_args(input, report, extra))
+}
+
+fn batch_args<'a>(
+    input: &'a std::path::Path,
+    report: &'a std::path::Path,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
     let mut args = vec![
         "batch",
         input.to_str().unwrap(),
@@ -57,7 +69,7 @@ fn batch(
         "0.2",
     ];
     args.extend_from_slice(extra);
-    run(emu, &args)
+    args
 }
 
 #[test]
@@ -174,6 +186,70 @@ fn a_retry_after_pauses_the_workers_waiting_for_their_rate_turn() {
     // (one every 100 ms); with it, only the turn due when the pause ends can beat the re-send.
     let during = requests_during_the_pause(&emu);
     assert!(during <= 3, "{during} requests went out during the pause");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_retry_after_longer_than_a_pause_may_last_stops_the_run_and_resume_sends_the_rest() {
+    let emu = emulator();
+    seed_users(&emu, 20);
+    let scratch = Scratch::new("too-long");
+    let input = scratch.file("users.csv", users_csv(20, None));
+    let report = scratch.path("report.jsonl");
+    emu.push_fault(Fault::status_retry_after(503, "99999999999"));
+    let args = batch_args(&input, &report, &["--concurrency", "2"]);
+    let stopped = run_or_kill_after(&emu, &args, Duration::from_secs(60));
+    assert_eq!(stopped.code, 1, "{}\n{}", stopped.stdout, stopped.stderr);
+    assert!(
+        stopped.stderr.contains("MX asked to wait") && stopped.stderr.contains("--resume"),
+        "{}",
+        stopped.stderr
+    );
+    // The row that got the 503 is not reported: MX processed nothing, --resume sends it.
+    let log = emu.request_log();
+    let refused = log[0].path.clone();
+    assert_eq!(log[0].status, Some(503));
+    let first = report_by_line(&report);
+    assert!(first.len() < 20, "stopped early: {}", first.len());
+    assert!(
+        first.values().all(|line| line["outcome"] == "MX_OK"
+            && format!("/user/{}", line["id"].as_str().unwrap()) != refused),
+        "{first:?}"
+    );
+
+    let resumed = run(&emu, &[&args[..], &["--resume"]].concat());
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.len(), 20);
+    let log = emu.request_log();
+    for i in 1..=20 {
+        assert_eq!(lines[&(i + 1)]["outcome"], "MX_OK");
+        let requests = logged(&log, "PUT", &format!("/user/bank-user-{i}"));
+        assert_eq!(applied(&requests), 1, "row {i}: {requests:?}");
+    }
+}
+
+#[test]
+fn a_row_whose_retry_after_outlasts_its_deadline_is_sent_again_after_the_pause() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    let scratch = Scratch::new("outlasted");
+    let input = scratch.file("users.csv", users_csv(3, None));
+    let report = scratch.path("report.jsonl");
+    // The first row's call waits out the first 1 s Retry-After; the second one asks for more
+    // than the 1.5 s deadline has left, so the call gives up without waiting, and MX has
+    // processed nothing: the row is sent again once the pause it set is over.
+    let options = scratch.file("options.json", r#"{"timeout_ms": 1500}"#);
+    emu.push_fault_times(Fault::status_retry_after(503, "1"), 2);
+    let done = batch(
+        &emu,
+        &input,
+        &report,
+        &["--concurrency", "1", "--options", options.to_str().unwrap()],
+    );
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert_each_row_applied_once(&emu, &report, 3);
+    assert_eq!(report_by_line(&report)[&2]["attempts"], 3);
 }
 
 #[test]

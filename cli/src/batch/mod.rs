@@ -143,10 +143,17 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
         Duration::from_secs_f64(args.progress_every),
         counts.clone(),
     ));
+    // A pause lasts at most what one call would wait for a Retry-After: its whole deadline.
+    let max_pause = Duration::from_millis(client.options().timeout_ms);
     let pacer = Arc::new(Pacer::new(
         args.rate.map(|rate| Duration::from_secs_f64(1.0 / rate)),
+        max_pause,
     ));
-    client.set_event_handler(Some(send::event_handler(pacer.clone(), progress.clone())));
+    client.set_event_handler(Some(send::event_handler(
+        pacer.clone(),
+        progress.clone(),
+        stop.clone(),
+    )));
     let started = Instant::now();
     let sender = send::Sender {
         client: &client,
@@ -154,7 +161,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
         done,
         report: report.clone(),
         progress: progress.clone(),
-        pacer,
+        pacer: pacer.clone(),
         stop: stop.clone(),
         concurrency: args.concurrency,
         recheck: findings.bad > 0,
@@ -173,8 +180,11 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     for (outcome, n) in counts.outcomes() {
         *outcomes.entry(outcome).or_default() += n;
     }
-    let interrupted =
-        stop.load(Ordering::Relaxed) && ended.fatal.is_none() && ended.report_error.is_none();
+    let refused_wait = pacer.refused_wait();
+    let interrupted = stop.load(Ordering::Relaxed)
+        && ended.fatal.is_none()
+        && ended.report_error.is_none()
+        && refused_wait.is_none();
     summary(
         &input,
         report_path,
@@ -182,7 +192,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
         &ended,
         &outcomes,
         started.elapsed(),
-        interrupted,
+        stop.load(Ordering::Relaxed) && ended.fatal.is_none() && ended.report_error.is_none(),
     );
     if let Some(fatal) = &ended.fatal {
         eprintln!(
@@ -203,6 +213,16 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
             "mx-sso: cannot write the report {}: {error}; stopped (rows sent but not reported are \
              sent again by --resume)",
             report_path.display()
+        );
+        return Ok(exit::FAILED);
+    }
+    if let Some(wait) = refused_wait {
+        eprintln!(
+            "mx-sso: MX asked to wait {} (Retry-After), longer than a pause may last (timeout_ms, \
+             {}): stopped after the rows in flight. Run the same command with --resume later; a \
+             larger --timeout-ms lets a run wait that long",
+            send::seconds(wait),
+            send::seconds(max_pause)
         );
         return Ok(exit::FAILED);
     }
@@ -247,7 +267,7 @@ fn summary(
     ended: &send::Ended,
     outcomes: &BTreeMap<String, u64>,
     elapsed: Duration,
-    interrupted: bool,
+    stopped: bool,
 ) {
     let seconds = elapsed.as_secs_f64();
     let reported: u64 = outcomes.values().sum();
@@ -275,10 +295,10 @@ fn summary(
         report_path.display(),
         findings.rows
     );
-    if interrupted {
+    if stopped {
         let _ = writeln!(
             out,
-            "interrupted: {} row(s) not sent yet; run the same command with --resume to send them",
+            "stopped: {} row(s) not in the report yet; run the same command with --resume to send them",
             findings.rows.saturating_sub(reported)
         );
     }

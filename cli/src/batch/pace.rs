@@ -41,6 +41,10 @@ impl Clock for SystemClock {
 pub struct Pacer {
     clock: Arc<dyn Clock>,
     interval: Option<Duration>,
+    /// The longest pause kept: a server asking for more stops the run instead of stalling it.
+    max_pause: Duration,
+    /// The longest wait asked for beyond `max_pause`.
+    refused: Mutex<Option<Duration>>,
     /// The last start. Held while a worker waits for its `--rate` turn, so that starts are at
     /// least `interval` apart and no one-second window holds more than `rate` of them (no
     /// burst after a slow patch either: the next turn is counted from the last actual start).
@@ -49,30 +53,51 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// `interval`: the time between two starts (`1 / --rate`), or `None` for no limit.
-    pub fn new(interval: Option<Duration>) -> Pacer {
-        Pacer::with_clock(interval, Arc::new(SystemClock))
+    /// `interval`: the time between two starts (`1 / --rate`), or `None` for no limit;
+    /// `max_pause`: the longest pause a server's `Retry-After` may set.
+    pub fn new(interval: Option<Duration>, max_pause: Duration) -> Pacer {
+        Pacer::with_clock(interval, max_pause, Arc::new(SystemClock))
     }
 
-    pub fn with_clock(interval: Option<Duration>, clock: Arc<dyn Clock>) -> Pacer {
+    pub fn with_clock(
+        interval: Option<Duration>,
+        max_pause: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Pacer {
         Pacer {
             clock,
             interval,
+            max_pause,
+            refused: Mutex::new(None),
             last: Mutex::new(None),
             paused_until: Mutex::new(None),
         }
     }
 
-    /// No row starts before `wait` from now (a longer pause already set is kept). Returns true
-    /// when this extends the pause.
-    pub fn pause_for(&self, wait: Duration) -> bool {
+    /// No row starts before `wait` from now (a longer pause already set is kept); a `wait`
+    /// over `max_pause` sets no pause and is remembered (see [`Pacer::refused_wait`]).
+    pub fn pause_for(&self, wait: Duration) -> Pause {
+        if wait > self.max_pause {
+            let mut refused = lock(&self.refused);
+            *refused = Some(refused.map_or(wait, |r| r.max(wait)));
+            return Pause::TooLong;
+        }
         let until = self.clock.now() + wait;
         let mut current = lock(&self.paused_until);
         if current.is_some_and(|c| c >= until) {
-            return false;
+            return Pause::Kept;
         }
         *current = Some(until);
-        true
+        Pause::Extended
+    }
+
+    /// The longest wait a server asked for that was over `max_pause`, if any.
+    pub fn refused_wait(&self) -> Option<Duration> {
+        *lock(&self.refused)
+    }
+
+    pub fn max_pause(&self) -> Duration {
+        self.max_pause
     }
 
     /// Waits until this worker may start a row; false when stopped meanwhile.
@@ -107,6 +132,17 @@ impl Pacer {
             self.clock.sleep((until - now).min(POLL));
         }
     }
+}
+
+/// What [`Pacer::pause_for`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pause {
+    /// The pause now ends later than before.
+    Extended,
+    /// A pause that ends later was already set.
+    Kept,
+    /// The wait is over the longest pause kept: no pause was set.
+    TooLong,
 }
 
 #[cfg(test)]
@@ -150,11 +186,12 @@ mod tests {
     }
 
     const MS: Duration = Duration::from_millis(1);
+    const HOUR: Duration = Duration::from_secs(3600);
 
     #[test]
     fn starts_are_spaced_by_the_interval_and_never_burst() {
         let clock = FakeClock::new();
-        let pacer = Pacer::with_clock(Some(20 * MS), clock.clone());
+        let pacer = Pacer::with_clock(Some(20 * MS), HOUR, clock.clone());
         let stop = AtomicBool::new(false);
         let mut starts = Vec::new();
         for _ in 0..5 {
@@ -172,14 +209,17 @@ mod tests {
     #[test]
     fn a_pause_set_while_a_worker_waits_for_its_turn_holds_that_start() {
         let clock = FakeClock::new();
-        let pacer = Arc::new(Pacer::with_clock(Some(200 * MS), clock.clone()));
+        let pacer = Arc::new(Pacer::with_clock(Some(200 * MS), HOUR, clock.clone()));
         let stop = AtomicBool::new(false);
         assert!(pacer.wait_turn(&stop));
         // A 429 with Retry-After: 3 comes back on another worker while this one sleeps towards
         // its turn.
         let other = Arc::downgrade(&pacer);
         *lock(&clock.on_sleep) = Some(Box::new(move || {
-            assert!(other.upgrade().unwrap().pause_for(3000 * MS));
+            assert_eq!(
+                other.upgrade().unwrap().pause_for(3000 * MS),
+                Pause::Extended
+            );
         }));
         assert!(pacer.wait_turn(&stop));
         assert_eq!(clock.elapsed(), 3000 * MS, "started when the pause ended");
@@ -191,10 +231,14 @@ mod tests {
     #[test]
     fn a_pause_holds_every_start_a_shorter_one_is_kept_longer_and_stop_ends_any_wait() {
         let clock = FakeClock::new();
-        let pacer = Pacer::with_clock(None, clock.clone());
+        let pacer = Pacer::with_clock(None, HOUR, clock.clone());
         let stop = AtomicBool::new(false);
-        assert!(pacer.pause_for(60 * MS));
-        assert!(!pacer.pause_for(10 * MS), "a shorter pause is kept longer");
+        assert_eq!(pacer.pause_for(60 * MS), Pause::Extended);
+        assert_eq!(
+            pacer.pause_for(10 * MS),
+            Pause::Kept,
+            "a longer pause is kept"
+        );
         assert!(pacer.wait_turn(&stop));
         assert_eq!(clock.elapsed(), 60 * MS);
         assert!(
@@ -206,8 +250,27 @@ mod tests {
         pacer.pause_for(Duration::from_secs(60));
         stop.store(true, Ordering::Relaxed);
         assert!(!pacer.wait_turn(&stop));
-        let rated = Pacer::with_clock(Some(Duration::from_secs(1000)), clock.clone());
+        let rated = Pacer::with_clock(Some(Duration::from_secs(1000)), HOUR, clock.clone());
         assert!(!rated.wait_turn(&stop));
         assert_eq!(clock.elapsed(), 60 * MS, "a stopped wait does not sleep");
+    }
+
+    #[test]
+    fn a_wait_over_the_longest_pause_sets_none_and_is_remembered() {
+        let clock = FakeClock::new();
+        let pacer = Pacer::with_clock(None, 30_000 * MS, clock.clone());
+        let stop = AtomicBool::new(false);
+        assert_eq!(pacer.refused_wait(), None);
+        assert_eq!(pacer.pause_for(30_000 * MS), Pause::Extended);
+        assert_eq!(pacer.pause_for(HOUR), Pause::TooLong);
+        assert_eq!(pacer.pause_for(Duration::MAX), Pause::TooLong);
+        assert_eq!(pacer.pause_for(2 * HOUR), Pause::TooLong);
+        assert_eq!(pacer.refused_wait(), Some(Duration::MAX), "the longest");
+        assert!(pacer.wait_turn(&stop));
+        assert_eq!(
+            clock.elapsed(),
+            30_000 * MS,
+            "only the pause kept was waited for"
+        );
     }
 }
