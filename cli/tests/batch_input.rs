@@ -145,6 +145,48 @@ fn crlf_files_and_multi_line_fields_keep_the_editors_line_numbers() {
 }
 
 #[test]
+fn cr_only_line_ends_from_excel_for_mac_keep_the_line_numbers_and_resume() {
+    let emu = emulator();
+    seed_users(&emu, 4);
+    // Line 1 header, 2 ok, 3 blank, 4-5 a quoted field over two lines, 6 a bad `sex`.
+    let text = "id,sex,first_name\rbank-user-1,FEMALE,Ann\r\rbank-user-2,MALE,\"Two\rLines\"\rbank-user-3,F,Bo\r";
+    let stderr = refused(&emu, "mac.csv", text.as_bytes());
+    assert_eq!(named_lines(&stderr, "mac.csv"), [6], "{stderr}");
+
+    let scratch = Scratch::new("cr-ok");
+    let input = scratch.file("ok.csv", text.replace(",F,", ",FEMALE,").as_bytes());
+    // Row 2 done by an earlier run.
+    let report = scratch.file(
+        "r.jsonl",
+        "{\"line\":2,\"id\":\"bank-user-1\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n",
+    );
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            report.to_str().unwrap(),
+            "--resume",
+        ],
+    );
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.keys().copied().collect::<Vec<_>>(), [2, 4, 6]);
+    assert_eq!(lines[&4]["id"], "bank-user-2");
+    assert_eq!(lines[&6]["id"], "bank-user-3");
+    assert_eq!(emu.stats().requests, 2, "rows 4 and 6 sent");
+    assert_eq!(
+        emu.get_user("bank-user-2").unwrap()["first_name"],
+        "Two\rLines"
+    );
+}
+
+#[test]
 fn invalid_utf8_is_named_by_line() {
     let emu = emulator();
     seed_users(&emu, 3);

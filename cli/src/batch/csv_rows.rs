@@ -1,5 +1,6 @@
 //! CSV input (RFC 4180 as spreadsheets write it: a header row, quoted fields that may hold
-//! commas, quotes and line breaks, LF or CRLF line ends, a UTF-8 byte order mark at the start).
+//! commas, quotes and line breaks, LF, CRLF or CR line ends (Excel for Mac writes CR), a UTF-8
+//! byte order mark at the start).
 //! The header names the columns: `id` (for operations that take one) and body fields. An empty
 //! cell is a field not sent; every other cell is sent as a JSON string (an integer field as an
 //! integer), for the library's rules to judge.
@@ -24,8 +25,8 @@ pub struct CsvRows {
     shape: Arc<Shape>,
     /// Byte offset where the record being read starts, shared with [`Bounded`].
     record_start: Rc<Cell<u64>>,
-    /// Offsets of the line feeds handed to the CSV reader and not yet behind the current record.
-    newlines: Rc<RefCell<VecDeque<u64>>>,
+    /// The line ends handed to the CSV reader, shared with [`Bounded`].
+    line_ends: Rc<RefCell<LineEnds>>,
     /// The file's end was reached: the record read last was ended by it, not by a line end.
     at_end: Rc<Cell<bool>>,
     ended: bool,
@@ -34,7 +35,7 @@ pub struct CsvRows {
 impl CsvRows {
     pub fn new(file: File, shape: Arc<Shape>) -> Result<CsvRows, Fatal> {
         let record_start = Rc::new(Cell::new(0));
-        let newlines = Rc::new(RefCell::new(VecDeque::new()));
+        let line_ends = Rc::new(RefCell::new(LineEnds::default()));
         let at_end = Rc::new(Cell::new(false));
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
@@ -44,7 +45,7 @@ impl CsvRows {
                 inner: file,
                 consumed: 0,
                 record_start: record_start.clone(),
-                newlines: newlines.clone(),
+                line_ends: line_ends.clone(),
                 at_end: at_end.clone(),
             });
         let mut header = ByteRecord::new();
@@ -114,36 +115,28 @@ impl CsvRows {
             id_column,
             shape,
             record_start,
-            newlines,
+            line_ends,
             at_end,
             ended: false,
         })
     }
 
-    /// Whether the byte at `offset` is a line feed (dropping the offsets before it).
-    fn is_newline(&self, offset: u64) -> bool {
-        let mut newlines = self.newlines.borrow_mut();
-        while newlines.front().is_some_and(|&o| o < offset) {
-            newlines.pop_front();
-        }
-        newlines.front() == Some(&offset)
-    }
-
     /// The line where the record just read starts, as an editor numbers it. The CSV reader's
     /// own record position is where it began looking (before blank lines, or on the line of the
-    /// previous row's CRLF), so the line is worked out from the record's end instead: the line
-    /// the reader is on after it, less the line feed that ended it (if it consumed one: after a
-    /// CR it has not yet; at the file's end a last line feed belongs to a quoted field left open),
-    /// less the line feeds inside quoted fields.
+    /// previous row's CRLF), and it counts line feeds only, so the line is worked out from the
+    /// record's end instead: the line of the line end that ended it (the reader consumed it,
+    /// or after a CR, the CR), less the line ends inside its quoted fields. A record ended by
+    /// the file's end has no line end of its own: a last line end belongs to a quoted field
+    /// left open, and is counted as inside it.
     fn start_line(&self, next: &csv::Position) -> u64 {
-        let ended_by_lf = !self.at_end.get() && next.byte() > 0 && self.is_newline(next.byte() - 1);
-        let end_line = next.line() - u64::from(ended_by_lf);
-        let inside: usize = self
-            .record
-            .iter()
-            .map(|field| field.iter().filter(|&&b| b == b'\n').count())
-            .sum();
-        end_line.saturating_sub(inside as u64).max(1)
+        let end = if self.at_end.get() {
+            next.byte()
+        } else {
+            next.byte().saturating_sub(1)
+        };
+        let end_line = self.line_ends.borrow_mut().line_of(end);
+        let inside: u64 = self.record.iter().map(line_ends_in).sum();
+        end_line.saturating_sub(inside).max(1)
     }
 
     /// The current record, which starts at `line`, as an item.
@@ -225,11 +218,13 @@ impl Iterator for CsvRows {
                 let next = self.reader.position().clone();
                 let line = self.start_line(&next);
                 self.record_start.set(next.byte());
+                self.line_ends.borrow_mut().forget_before(next.byte());
                 Some(self.item(line))
             }
             Err(e) => Some(Err(Fatal {
-                // The reader stopped before a CRLF's line feed: the row starts on the next line.
-                line: before.line() + u64::from(self.is_newline(before.byte())),
+                // The row starts after the line end that ended the previous one (whose line
+                // feed, after a CR, the reader had not consumed yet).
+                line: self.line_ends.borrow_mut().line_of(before.byte()),
                 message: csv_error(&e),
             })),
         };
@@ -245,13 +240,69 @@ fn csv_error(e: &csv::Error) -> String {
     }
 }
 
+/// Line ends in a field's text: line feeds, and carriage returns not followed by one.
+fn line_ends_in(field: &[u8]) -> u64 {
+    let mut count = 0;
+    for (i, &byte) in field.iter().enumerate() {
+        let lone_cr = byte == b'\r' && field.get(i + 1) != Some(&b'\n');
+        count += u64::from(byte == b'\n' || lone_cr);
+    }
+    count
+}
+
+/// The offsets of the line ends read so far and not yet behind the current record (a line
+/// feed, or a carriage return not followed by one: CRLF is one line end, at its LF), and how
+/// many came before those.
+#[derive(Default)]
+struct LineEnds {
+    offsets: VecDeque<u64>,
+    forgotten: u64,
+    /// A carriage return at the end of what was read: a line end unless a line feed follows.
+    pending_cr: Option<u64>,
+}
+
+impl LineEnds {
+    /// Takes note of `bytes`, read at `offset`; empty at the file's end.
+    fn read(&mut self, offset: u64, bytes: &[u8]) {
+        if bytes.is_empty() {
+            self.offsets.extend(self.pending_cr.take());
+        }
+        for (i, &byte) in bytes.iter().enumerate() {
+            if let Some(cr) = self.pending_cr.take() {
+                if byte != b'\n' {
+                    self.offsets.push_back(cr);
+                }
+            }
+            match byte {
+                b'\n' => self.offsets.push_back(offset + i as u64),
+                b'\r' => self.pending_cr = Some(offset + i as u64),
+                _ => {}
+            }
+        }
+    }
+
+    /// The line (1-based) that holds the byte at `offset`: one more than the line ends before it.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let before = self.offsets.iter().take_while(|&&o| o < offset).count();
+        1 + self.forgotten + before as u64
+    }
+
+    /// Drops the offsets before `offset` (the records before it are done), keeping their count.
+    fn forget_before(&mut self, offset: u64) {
+        while self.offsets.front().is_some_and(|&o| o < offset) {
+            self.offsets.pop_front();
+            self.forgotten += 1;
+        }
+    }
+}
+
 /// The file, refusing to hand the CSV reader more than [`MAX_ROW_BYTES`] past the start of the
 /// record being read: a quote left open cannot pull the rest of a large file into memory.
 struct Bounded {
     inner: File,
     consumed: u64,
     record_start: Rc<Cell<u64>>,
-    newlines: Rc<RefCell<VecDeque<u64>>>,
+    line_ends: Rc<RefCell<LineEnds>>,
     /// Set when the file returns its end. The CSV reader reads on only when it needs more input
     /// to finish a record, so a record returned after this was ended by the file's end.
     at_end: Rc<Cell<bool>>,
@@ -272,11 +323,37 @@ impl Read for Bounded {
         if n == 0 && !buf.is_empty() {
             self.at_end.set(true);
         }
-        let mut newlines = self.newlines.borrow_mut();
-        for (i, _) in buf[..n].iter().enumerate().filter(|(_, &b)| b == b'\n') {
-            newlines.push_back(self.consumed + i as u64);
+        if n > 0 || !buf.is_empty() {
+            self.line_ends.borrow_mut().read(self.consumed, &buf[..n]);
         }
         self.consumed += n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ends_are_lf_crlf_and_lone_cr_even_split_between_reads() {
+        let mut ends = LineEnds::default();
+        // "a\r" | "\nb\r" | "c\n" | end: CRLF split between reads, a lone CR at a read's end.
+        ends.read(0, b"a\r");
+        ends.read(2, b"\nb\r");
+        ends.read(5, b"c\n");
+        ends.read(7, b"");
+        assert_eq!(ends.offsets, [2, 4, 6]);
+        assert_eq!(
+            (0..8).map(|o| ends.line_of(o)).collect::<Vec<_>>(),
+            [1, 1, 1, 2, 2, 3, 3, 4]
+        );
+        ends.forget_before(5);
+        assert_eq!((ends.line_of(5), ends.line_of(7)), (3, 4));
+        let mut ends = LineEnds::default();
+        ends.read(0, b"x\r");
+        ends.read(2, b"");
+        assert_eq!(ends.line_of(2), 2, "a CR at the file's end is a line end");
+        assert_eq!(line_ends_in(b"a\r\nb\rc\nd\r"), 4);
     }
 }

@@ -54,6 +54,23 @@ pub enum Refusal {
     Mismatch(UsageError),
 }
 
+/// A row's line must come after the previous row's: the report and `--resume` know rows by
+/// line, so two rows on one line could never be told apart (a file whose line ends were not
+/// understood).
+fn in_file_order(previous: u64, line: u64) -> Result<(), Fatal> {
+    if line > previous {
+        return Ok(());
+    }
+    Err(Fatal {
+        line,
+        message: format!(
+            "a row starts on line {line}, but the row before it started on line {previous}: the \
+             file's line ends are not understood, and rows are known by their line; save it \
+             with LF or CRLF line ends"
+        ),
+    })
+}
+
 /// Checks every row of `input`.
 pub fn check_all(
     input: &Input,
@@ -63,9 +80,12 @@ pub fn check_all(
 ) -> Result<Findings, Refusal> {
     let mut findings = Findings::default();
     let rows = input.rows(shape.clone()).map_err(Refusal::Fatal)?;
+    let mut previous_line = 0;
     for item in rows {
         let item = item.map_err(Refusal::Fatal)?;
         let line = item.line();
+        in_file_order(previous_line, line).map_err(Refusal::Fatal)?;
+        previous_line = line;
         findings.rows += 1;
         findings.last_line = line;
         if let Some(print) = done.get(line) {
@@ -109,4 +129,19 @@ pub fn check_all(
         ))));
     }
     Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_must_come_in_strictly_increasing_lines() {
+        assert!(in_file_order(0, 1).is_ok());
+        assert!(in_file_order(2, 5).is_ok());
+        let fatal = in_file_order(3, 3).unwrap_err();
+        assert_eq!(fatal.line, 3);
+        assert!(fatal.message.contains("line ends"), "{}", fatal.message);
+        assert!(in_file_order(4, 2).is_err());
+    }
 }
