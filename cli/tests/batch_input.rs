@@ -396,6 +396,41 @@ fn usage_errors_refuse_before_reading_rows() {
         assert_eq!(done.code, 2, "{args:?}: {}", done.stderr);
         assert!(done.stderr.contains(needle), "{args:?}: {}", done.stderr);
     }
+    // Numbers that cannot be a rate or an interval are refused before the report is created
+    // (a panic after it was created left an empty report that blocked the next run).
+    let new_report = scratch.path("new.jsonl");
+    for (flag, value) in [
+        ("--rate", "0"),
+        ("--rate", "-0.5"),
+        ("--rate", "NaN"),
+        ("--rate", "inf"),
+        ("--rate", "1e-20"),
+        ("--progress-every", "1e30"),
+        ("--progress-every", "1e-12"),
+        ("--progress-every", "0"),
+        ("--progress-every", "-1"),
+    ] {
+        let numeric = format!("{flag}={value}");
+        let args = [
+            "batch",
+            path,
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            new_report.to_str().unwrap(),
+            &numeric,
+        ];
+        let done = run(&emu, &args);
+        assert_eq!(done.code, 2, "{args:?}: {}", done.stderr);
+        assert!(
+            done.stderr.contains(&format!("{flag} ")),
+            "{args:?}: {}",
+            done.stderr
+        );
+        assert!(!new_report.exists(), "{args:?}: a report was created");
+    }
     assert_eq!(emu.stats().requests, 0);
 }
 

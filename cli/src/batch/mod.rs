@@ -32,6 +32,8 @@ use validate::Refusal;
 
 /// Most workers accepted: more threads than this only queue on MX's side.
 const MAX_CONCURRENCY: usize = 256;
+/// Shortest time between two plain progress lines (shorter would flood a log).
+const MIN_PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Locks `mutex` even if a thread panicked while holding it: every structure behind the batch's
 /// mutexes is consistent between statements, and one panicking worker must not cost the report
@@ -51,16 +53,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
             args.concurrency
         )));
     }
-    if args.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
-        return Err(UsageError(
-            "--rate must be a number of rows per second above 0".into(),
-        ));
-    }
-    if !(args.progress_every.is_finite() && args.progress_every > 0.0) {
-        return Err(UsageError(
-            "--progress-every must be a number of seconds above 0".into(),
-        ));
-    }
+    let (interval, progress_every) = timings(args)?;
     let fields = args.fields.given();
     if !fields.is_empty() && op.spec().resource != mx_sso::operation::Resource::User {
         return Err(UsageError(format!(
@@ -140,15 +133,12 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     let counts = Arc::new(Counts::default());
     let progress = Arc::new(Progress::start(
         findings.to_send + findings.bad,
-        Duration::from_secs_f64(args.progress_every),
+        progress_every,
         counts.clone(),
     ));
     // A pause lasts at most what one call would wait for a Retry-After: its whole deadline.
     let max_pause = Duration::from_millis(client.options().timeout_ms);
-    let pacer = Arc::new(Pacer::new(
-        args.rate.map(|rate| Duration::from_secs_f64(1.0 / rate)),
-        max_pause,
-    ));
+    let pacer = Arc::new(Pacer::new(interval, max_pause));
     client.set_event_handler(Some(send::event_handler(
         pacer.clone(),
         progress.clone(),
@@ -231,6 +221,36 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     }
     let all_ok = outcomes.keys().all(|o| o == Status::Ok.name());
     Ok(if all_ok { exit::OK } else { exit::FAILED })
+}
+
+/// `--rate` as the interval between two starts, and `--progress-every`: checked before anything
+/// is opened, so that no value can fail (or panic) once a report exists.
+fn timings(args: &BatchArgs) -> Result<(Option<Duration>, Duration), UsageError> {
+    let interval = match args.rate {
+        None => None,
+        Some(rate) => Some(
+            Some(rate)
+                .filter(|r| r.is_finite() && *r > 0.0)
+                .and_then(|r| Duration::try_from_secs_f64(1.0 / r).ok())
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "--rate {rate}: give the most rows to start per second, a number above 0 \
+                         (such as 50, or 0.5 for one row every 2 s)"
+                    ))
+                })?,
+        ),
+    };
+    let every = Duration::try_from_secs_f64(args.progress_every)
+        .ok()
+        .filter(|every| *every >= MIN_PROGRESS_EVERY)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--progress-every {}: give the seconds between progress lines, at least {}",
+                args.progress_every,
+                MIN_PROGRESS_EVERY.as_secs_f64()
+            ))
+        })?;
+    Ok((interval, every))
 }
 
 /// The input's length and modification time, to notice a file changed between the passes.
