@@ -140,6 +140,60 @@ fn a_last_line_cut_off_by_a_kill_is_dropped_and_its_row_sent_again() {
     assert_eq!(emu.request_log().len(), 3 + 4);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_report_write_that_fails_half_way_leaves_whole_lines_and_resume_completes_it() {
+    use std::os::unix::process::CommandExt;
+    let emu = emulator();
+    seed_users(&emu, 30);
+    let scratch = Scratch::new("disk-full");
+    let input = scratch.file("users.csv", users_csv(30, None));
+    let report = scratch.path("report.jsonl");
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--op",
+        "user.update",
+        "--status",
+        "DISABLED",
+        "--report",
+        report.to_str().unwrap(),
+        "--concurrency",
+        "2",
+    ];
+    // A file size limit of 1000 bytes fails a write half-way through the tenth line or so, as
+    // a full disk does (write(2) writes what fits, then EFBIG).
+    let mut limited = command(&emu, &args);
+    // SAFETY: setrlimit and signal are async-signal-safe; the closure allocates nothing.
+    unsafe {
+        limited.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 1000,
+                rlim_max: 1000,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let full = Run::from_output(limited.output().unwrap());
+    assert_eq!(full.code, 1, "{}\n{}", full.stdout, full.stderr);
+    assert!(
+        full.stderr.contains("cannot write the report"),
+        "{}",
+        full.stderr
+    );
+    // Whole lines only (common::report refuses a cut-off last line).
+    let first = report_by_line(&report);
+    assert!(!first.is_empty() && first.len() < 30, "{}", first.len());
+
+    let resumed = run(&emu, &[&args[..], &["--resume"]].concat());
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.len(), 30);
+    assert!(lines.values().all(|line| line["outcome"] == "MX_OK"));
+}
+
 #[test]
 fn a_report_of_another_file_is_refused() {
     let emu = emulator();

@@ -34,23 +34,74 @@ pub struct ReportLine {
     pub message: Option<String>,
 }
 
-/// The report being written.
+/// Where report lines go: the report file, or in tests a fake that fails a write half-way.
+pub trait Sink: Send {
+    fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Cuts the sink back to `length` bytes.
+    fn cut_to(&mut self, length: u64) -> std::io::Result<()>;
+    fn sync(&mut self) -> std::io::Result<()>;
+}
+
+impl Sink for File {
+    fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_all(bytes)
+    }
+
+    fn cut_to(&mut self, length: u64) -> std::io::Result<()> {
+        self.set_len(length)
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.sync_all()
+    }
+}
+
+/// The report being written. Invariant: the file holds whole lines only, `length` bytes of
+/// them, or a write failed and nothing more is appended (a line cut off by a full disk would
+/// otherwise have the next line glued to it, and `--resume` could not read the report).
 pub struct ReportWriter {
-    file: File,
+    sink: Box<dyn Sink>,
+    length: u64,
+    failed: bool,
 }
 
 impl ReportWriter {
+    pub fn new(sink: Box<dyn Sink>, length: u64) -> ReportWriter {
+        ReportWriter {
+            sink,
+            length,
+            failed: false,
+        }
+    }
+
     /// Appends one line with a single `write` (so that lines never interleave), flushed to the
-    /// operating system before the next row is taken.
+    /// operating system before the next row is taken. After a failed write the file is cut
+    /// back to its whole lines, and every later append fails.
     pub fn append(&mut self, line: &ReportLine) -> std::io::Result<()> {
+        if self.failed {
+            return Err(std::io::Error::other(
+                "an earlier line could not be written",
+            ));
+        }
         let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
         text.push(b'\n');
-        self.file.write_all(&text)
+        match self.sink.write_bytes(&text) {
+            Ok(()) => {
+                self.length += text.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                self.failed = true;
+                // Should this fail too, the cut-off line stays last, and --resume drops it.
+                let _ = self.sink.cut_to(self.length);
+                Err(e)
+            }
+        }
     }
 
     /// Flushes the report to the disk at the end of a run.
     pub fn sync(&mut self) -> std::io::Result<()> {
-        self.file.sync_all()
+        self.sink.sync()
     }
 }
 
@@ -144,7 +195,7 @@ pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWrite
             .create_new(true)
             .open(path)
             .map_err(|e| UsageError(format!("cannot create the report {shown}: {e}")))?;
-        return Ok(ReportWriter { file });
+        return Ok(ReportWriter::new(Box::new(file), 0));
     };
     let keep = &resumed.keep;
     let mut file = OpenOptions::new()
@@ -164,7 +215,8 @@ pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWrite
         file.write_all(b"\n")
             .map_err(|e| UsageError(format!("cannot write the report {shown}: {e}")))?;
     }
-    Ok(ReportWriter { file })
+    let length = keep.length + u64::from(keep.needs_newline);
+    Ok(ReportWriter::new(Box::new(file), length))
 }
 
 /// How much of an existing report to keep.
@@ -228,4 +280,72 @@ fn read_back(path: &Path, max_line: u64) -> Result<(Previous, Keep), UsageError>
         keep.needs_newline = !complete;
     }
     Ok((previous, keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Bytes kept in memory; the write number `fail_at` (from 0) writes half its bytes and
+    /// fails, as a full disk does.
+    struct HalfFull {
+        bytes: Arc<Mutex<Vec<u8>>>,
+        writes: usize,
+        fail_at: usize,
+    }
+
+    impl Sink for HalfFull {
+        fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            let mut kept = self.bytes.lock().unwrap();
+            self.writes += 1;
+            if self.writes - 1 == self.fail_at {
+                kept.extend_from_slice(&bytes[..bytes.len() / 2]);
+                return Err(std::io::Error::other("No space left on device"));
+            }
+            kept.extend_from_slice(bytes);
+            Ok(())
+        }
+
+        fn cut_to(&mut self, length: u64) -> std::io::Result<()> {
+            self.bytes.lock().unwrap().truncate(length as usize);
+            Ok(())
+        }
+
+        fn sync(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn line(n: u64) -> ReportLine {
+        ReportLine {
+            line: n,
+            id: Some(format!("bank-user-{n}")),
+            outcome: "MX_OK".into(),
+            http_status: Some(200),
+            attempts: 1,
+            elapsed_ms: 1,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn a_line_cut_off_by_a_failed_write_is_removed_and_nothing_is_appended_after_it() {
+        let bytes = Arc::new(Mutex::new(b"{\"earlier\":1}\n".to_vec()));
+        let start = bytes.lock().unwrap().len() as u64;
+        let sink = HalfFull {
+            bytes: bytes.clone(),
+            writes: 0,
+            fail_at: 2,
+        };
+        let mut writer = ReportWriter::new(Box::new(sink), start);
+        writer.append(&line(2)).unwrap();
+        writer.append(&line(3)).unwrap();
+        assert!(writer.append(&line(4)).is_err());
+        assert!(writer.append(&line(5)).is_err(), "no line after a failure");
+        let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
+        assert!(text.ends_with('\n'), "whole lines only: {text}");
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.contains("bank-user-4") && !text.contains("bank-user-5"));
+    }
 }
