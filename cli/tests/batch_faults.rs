@@ -88,6 +88,13 @@ fn a_clean_run_reports_every_row_once_and_exits_0() {
     );
     assert_each_row_applied_once(&emu, &report, 300);
     assert_eq!(emu.stats().requests, 300);
+    // Without a terminal, the progress display ends with its last line, before the summary.
+    let last = done.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("mx-sso batch: 300/300 rows (100%)") && last.contains("ended after"),
+        "{}",
+        done.stderr
+    );
 }
 
 #[test]

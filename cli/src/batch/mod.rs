@@ -161,9 +161,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
         .map_err(|f| UsageError(f.message))?;
     let ended = sender.run(rows);
     client.set_event_handler(None);
-    if let Ok(progress) = Arc::try_unwrap(progress) {
-        progress.finish();
-    }
+    progress.finish();
     let synced = lock(&report).sync();
 
     let mut outcomes = resumed.map(|r| r.previous.outcomes).unwrap_or_default();
