@@ -194,6 +194,46 @@ fn a_report_write_that_fails_half_way_leaves_whole_lines_and_resume_completes_it
     assert!(lines.values().all(|line| line["outcome"] == "MX_OK"));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_report_in_use_by_another_run_is_refused() {
+    use std::os::unix::io::AsRawFd;
+    let emu = emulator();
+    seed_users(&emu, 3);
+    let scratch = Scratch::new("locked");
+    let input = scratch.file("users.csv", users_csv(3, None));
+    let report = scratch.file(
+        "report.jsonl",
+        "{\"line\":2,\"id\":\"bank-user-1\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n",
+    );
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--op",
+        "user.update",
+        "--status",
+        "DISABLED",
+        "--report",
+        report.to_str().unwrap(),
+        "--resume",
+    ];
+    // Another run holds the report (as a running mx-sso batch does).
+    let other = std::fs::File::open(&report).unwrap();
+    // SAFETY: flock(2) on a descriptor `other` keeps open.
+    let locked = unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(locked, 0);
+    let refused = run(&emu, &args);
+    assert_eq!(refused.code, 2, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("in use"), "{}", refused.stderr);
+    assert_eq!(emu.stats().requests, 0);
+    assert_eq!(report_by_line(&report).len(), 1);
+
+    drop(other);
+    let done = run(&emu, &args);
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert_eq!(report_by_line(&report).len(), 3);
+}
+
 #[test]
 fn a_report_of_another_file_is_refused() {
     let emu = emulator();

@@ -169,10 +169,12 @@ pub fn check_new(path: &Path) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// An existing report read back for `--resume`: what it holds, and how much of it to keep.
+/// An existing report read back for `--resume`: what it holds, how much of it to keep, and the
+/// file, locked for this run.
 pub struct Resumed {
     pub previous: Previous,
     keep: Keep,
+    file: File,
 }
 
 /// Reads back the report at `path`, if there is one. `max_line` bounds the input line numbers
@@ -181,8 +183,47 @@ pub fn read_previous(path: &Path, max_line: u64) -> Result<Option<Resumed>, Usag
     if !path.exists() {
         return Ok(None);
     }
-    let (previous, keep) = read_back(path, max_line)?;
-    Ok(Some(Resumed { previous, keep }))
+    let shown = path.display();
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| UsageError(format!("cannot open the report {shown}: {e}")))?;
+    lock_for_this_run(&file, path)?;
+    let (previous, keep) = read_back(&file, path, max_line)?;
+    Ok(Some(Resumed {
+        previous,
+        keep,
+        file,
+    }))
+}
+
+/// Takes an exclusive lock on the report, held until the process ends: two runs appending to
+/// one report (two `--resume` at once) would both send the rows it lacks.
+#[cfg(unix)]
+fn lock_for_this_run(file: &File, path: &Path) -> Result<(), UsageError> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock(2) on a descriptor that `file` keeps open for the duration of the call.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(());
+    }
+    let error = std::io::Error::last_os_error();
+    if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        return Err(UsageError(format!(
+            "the report {} is in use by another mx-sso batch run: wait for it to end (or stop \
+             it), then run again",
+            path.display()
+        )));
+    }
+    Err(UsageError(format!(
+        "cannot lock the report {}: {error}",
+        path.display()
+    )))
+}
+
+#[cfg(not(unix))]
+fn lock_for_this_run(_file: &File, _path: &Path) -> Result<(), UsageError> {
+    Ok(())
 }
 
 /// Opens the report for appending: a new file, or the resumed one with a line cut off by a kill
@@ -195,12 +236,14 @@ pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWrite
             .create_new(true)
             .open(path)
             .map_err(|e| UsageError(format!("cannot create the report {shown}: {e}")))?;
+        lock_for_this_run(&file, path)?;
         return Ok(ReportWriter::new(Box::new(file), 0));
     };
     let keep = &resumed.keep;
-    let mut file = OpenOptions::new()
-        .append(true)
-        .open(path)
+    // A second descriptor of the same open file: it shares the lock.
+    let mut file = resumed
+        .file
+        .try_clone()
         .map_err(|e| UsageError(format!("cannot open the report {shown}: {e}")))?;
     let length = file.metadata().map(|m| m.len()).unwrap_or(keep.length);
     if keep.length < length {
@@ -227,10 +270,8 @@ struct Keep {
     needs_newline: bool,
 }
 
-fn read_back(path: &Path, max_line: u64) -> Result<(Previous, Keep), UsageError> {
+fn read_back(file: &File, path: &Path, max_line: u64) -> Result<(Previous, Keep), UsageError> {
     let shown = path.display();
-    let file =
-        File::open(path).map_err(|e| UsageError(format!("cannot read the report {shown}: {e}")))?;
     let mut reader = BufReader::new(file);
     let mut previous = Previous::default();
     let mut keep = Keep {
