@@ -163,7 +163,9 @@ pub fn run_or_kill_after(emu: &Emulator, args: &[&str], limit: std::time::Durati
 /// The report's lines, each checked to hold no secret.
 pub fn report(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).expect("read the report");
-    assert!(!text.contains(SECRET_KEY), "the key in the report");
+    for secret in [SECRET_KEY, SECRET_RESPONSE] {
+        assert!(!text.contains(secret), "a secret in the report: {text}");
+    }
     assert!(
         text.is_empty() || text.ends_with('\n'),
         "a cut-off last line"
