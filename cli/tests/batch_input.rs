@@ -301,26 +301,31 @@ fn dry_run_checks_every_row_sends_nothing_and_writes_no_report() {
     );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert!(ok.stdout.contains("2 ready to send"), "{}", ok.stdout);
-    // A flag value that breaks a body rule refuses every row.
-    let bad = run(
-        &emu,
-        &[
+    // A flag value that breaks a body rule is a usage error, with rows or without (a header
+    // only, here), dry run or not.
+    let header_only = scratch.file("header.csv", b"id\n");
+    for (file, dry_run) in [(&input, true), (&header_only, true), (&header_only, false)] {
+        let mut args = vec![
             "batch",
-            input.to_str().unwrap(),
+            file.to_str().unwrap(),
             "--op",
             "user.update",
             "--status",
             "ACTIVE",
-            "--dry-run",
-        ],
-    );
-    assert_eq!(bad.code, 2);
-    assert_eq!(
-        named_lines(&bad.stderr, "users.csv"),
-        [2, 3],
-        "{}",
-        bad.stderr
-    );
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let bad = run(&emu, &args);
+        assert_eq!(bad.code, 2, "{args:?}: {}\n{}", bad.stdout, bad.stderr);
+        assert!(
+            bad.stderr.contains("field flags") && bad.stderr.contains("ACTIVE"),
+            "{args:?}: {}",
+            bad.stderr
+        );
+    }
     assert!(!report.exists());
     assert_eq!(emu.stats().requests, 0);
 }

@@ -63,10 +63,9 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
             op.name()
         )));
     }
-    let shape = Arc::new(Shape {
-        op,
-        flag_pairs: body::flag_pairs(&fields),
-    });
+    let flag_pairs = body::flag_pairs(&fields);
+    check_field_flags(&flag_pairs)?;
+    let shape = Arc::new(Shape { op, flag_pairs });
     let input = Input::new(&args.input, args.format)?;
     let stamp = file_stamp(&input)?;
     let resumed = match (&args.report, args.dry_run) {
@@ -219,6 +218,24 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     }
     let all_ok = outcomes.keys().all(|o| o == Status::Ok.name());
     Ok(if all_ok { exit::OK } else { exit::FAILED })
+}
+
+/// Checks the field flags' values once, up front, by the library's rules for those fields: a
+/// value that breaks one (`--status ACTIVE`) is a usage error even when no row would carry it
+/// (a file of a header only, a resume with every row done). The rows' own checks judge the
+/// whole bodies later; `external_user_guid` is judged there.
+fn check_field_flags(pairs: &[(String, String)]) -> Result<(), UsageError> {
+    let profile: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(name, _)| name != "external_user_guid")
+        .cloned()
+        .collect();
+    if profile.is_empty() {
+        return Ok(());
+    }
+    mx_sso::UserUpdate::from_json(&body::object(&profile), false)
+        .map(drop)
+        .map_err(|e| UsageError(format!("field flags: {e}; nothing was sent")))
 }
 
 /// `--rate` as the interval between two starts, and `--progress-every`: checked before anything
