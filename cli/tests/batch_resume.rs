@@ -227,6 +227,16 @@ fn a_report_in_use_by_another_run_is_refused() {
     assert!(refused.stderr.contains("in use"), "{}", refused.stderr);
     assert_eq!(emu.stats().requests, 0);
     assert_eq!(report_by_line(&report).len(), 1);
+    // A dry run only reads the report: it counts the rows done, also while a run holds it.
+    let dry = run(&emu, &[&args[..], &["--dry-run"]].concat());
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    assert!(
+        dry.stdout
+            .contains("2 ready to send, 0 bad, 1 already in the report"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(emu.stats().requests, 0);
 
     drop(other);
     let done = run(&emu, &args);

@@ -15,6 +15,7 @@ mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -68,9 +69,10 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     let shape = Arc::new(Shape { op, flag_pairs });
     let input = Input::new(&args.input, args.format)?;
     let stamp = file_stamp(&input)?;
-    let resumed = match (&args.report, args.dry_run) {
-        (Some(path), false) if args.resume => report::read_previous(path, stamp.0 + 1)?,
-        (Some(path), false) => {
+    let resumed = match &args.report {
+        // A dry run reads the report to count what is done, and neither locks nor repairs it.
+        Some(path) if args.resume => report::read_previous(path, stamp.0 + 1, !args.dry_run)?,
+        Some(path) if !args.dry_run => {
             report::check_new(path)?;
             None
         }
@@ -91,17 +93,19 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     findings.print_bad(&input);
     let refuse = findings.bad > 0 && (!args.skip_invalid || findings.to_send == 0);
     if args.dry_run {
-        let _ = std::io::Write::write_fmt(
-            &mut std::io::stdout(),
-            format_args!(
-                "mx-sso batch --dry-run: {} row(s) in {}: {} ready to send, {} bad, {} already in \
-             the report; nothing was sent\n",
-                findings.rows,
-                input.path.display(),
-                findings.to_send,
-                findings.bad,
-                findings.done
-            ),
+        let done = if args.resume {
+            format!(", {} already in the report", findings.done)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            std::io::stdout(),
+            "mx-sso batch --dry-run: {} row(s) in {}: {} ready to send, {} bad{done}; nothing \
+             was sent",
+            findings.rows,
+            input.path.display(),
+            findings.to_send,
+            findings.bad,
         );
         return Ok(if refuse { exit::USAGE } else { exit::OK });
     }

@@ -178,18 +178,25 @@ pub struct Resumed {
 }
 
 /// Reads back the report at `path`, if there is one. `max_line` bounds the input line numbers
-/// that a report of this input can name.
-pub fn read_previous(path: &Path, max_line: u64) -> Result<Option<Resumed>, UsageError> {
+/// that a report of this input can name. `to_append`: the run will append to it, so it is
+/// locked for this run; otherwise it is only read.
+pub fn read_previous(
+    path: &Path,
+    max_line: u64,
+    to_append: bool,
+) -> Result<Option<Resumed>, UsageError> {
     if !path.exists() {
         return Ok(None);
     }
     let shown = path.display();
     let file = OpenOptions::new()
         .read(true)
-        .append(true)
+        .append(to_append)
         .open(path)
         .map_err(|e| UsageError(format!("cannot open the report {shown}: {e}")))?;
-    lock_for_this_run(&file, path)?;
+    if to_append {
+        lock_for_this_run(&file, path)?;
+    }
     let (previous, keep) = read_back(&file, path, max_line)?;
     Ok(Some(Resumed {
         previous,
