@@ -222,6 +222,39 @@ fn a_10_mib_line_is_refused_without_being_held() {
 }
 
 #[test]
+fn more_than_a_mib_of_blank_lines_is_not_a_long_row() {
+    let emu = emulator();
+    seed_users(&emu, 2);
+    let scratch = Scratch::new("blank");
+    // 1.5 Mi blank lines (LF and CRLF) between two rows: the reader holds none of them.
+    let blank = "\n\r\n".repeat(1 << 19);
+    let input = scratch.file(
+        "blank.csv",
+        format!("id\nbank-user-1\n{blank}bank-user-2\n"),
+    );
+    let report = scratch.path("r.jsonl");
+    let done = run(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(
+        lines.keys().copied().collect::<Vec<_>>(),
+        [2, 3 + 2 * (1 << 19)]
+    );
+}
+
+#[test]
 fn an_unknown_column_and_a_missing_id_are_named() {
     let emu = emulator();
     seed_users(&emu, 3);

@@ -252,13 +252,18 @@ fn line_ends_in(field: &[u8]) -> u64 {
 
 /// The offsets of the line ends read so far and not yet behind the current record (a line
 /// feed, or a carriage return not followed by one: CRLF is one line end, at its LF), and how
-/// many came before those.
+/// many came before those; and where the lines that hold more than a line end begin, to tell
+/// a record from the blank lines before it.
 #[derive(Default)]
 struct LineEnds {
     offsets: VecDeque<u64>,
     forgotten: u64,
     /// A carriage return at the end of what was read: a line end unless a line feed follows.
     pending_cr: Option<u64>,
+    /// Offsets of the first byte of each line that is not blank.
+    text_starts: VecDeque<u64>,
+    /// The last byte read was a CR or an LF (or nothing was read yet).
+    after_line_end: bool,
 }
 
 impl LineEnds {
@@ -268,17 +273,30 @@ impl LineEnds {
             self.offsets.extend(self.pending_cr.take());
         }
         for (i, &byte) in bytes.iter().enumerate() {
+            let at = offset + i as u64;
             if let Some(cr) = self.pending_cr.take() {
                 if byte != b'\n' {
                     self.offsets.push_back(cr);
                 }
             }
             match byte {
-                b'\n' => self.offsets.push_back(offset + i as u64),
-                b'\r' => self.pending_cr = Some(offset + i as u64),
+                b'\n' => self.offsets.push_back(at),
+                b'\r' => self.pending_cr = Some(at),
+                _ if self.after_line_end || at == 0 => self.text_starts.push_back(at),
                 _ => {}
             }
+            self.after_line_end = matches!(byte, b'\r' | b'\n');
         }
+    }
+
+    /// Where the record that starts looking at `offset` really starts: the first line from
+    /// there that is not blank (the CSV reader skips blank lines and holds none of them);
+    /// `None` when only blank lines were read since.
+    fn text_from(&mut self, offset: u64) -> Option<u64> {
+        while self.text_starts.front().is_some_and(|&o| o < offset) {
+            self.text_starts.pop_front();
+        }
+        self.text_starts.front().copied()
     }
 
     /// The line (1-based) that holds the byte at `offset`: one more than the line ends before it.
@@ -312,7 +330,10 @@ impl Read for Bounded {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // The reader's own buffer (64 KiB) may run ahead of the record by that much.
         let limit = (MAX_ROW_BYTES + 2 * 64 * 1024) as u64;
-        if self.consumed.saturating_sub(self.record_start.get()) > limit {
+        let start = (self.line_ends.borrow_mut())
+            .text_from(self.record_start.get())
+            .unwrap_or(self.consumed);
+        if self.consumed.saturating_sub(start) > limit {
             return Err(io::Error::other(format!(
                 "the row starting here is longer than {} MiB; no row can be that long (a body is \
                  at most 64 KiB): a quote left open?",
@@ -355,5 +376,25 @@ mod tests {
         ends.read(2, b"");
         assert_eq!(ends.line_of(2), 2, "a CR at the file's end is a line end");
         assert_eq!(line_ends_in(b"a\r\nb\rc\nd\r"), 4);
+    }
+
+    #[test]
+    fn a_record_starts_at_the_first_line_that_is_not_blank() {
+        let mut ends = LineEnds::default();
+        ends.read(0, b"id\n\r\n\n");
+        ends.read(6, b"\rx,\"\n\ny");
+        assert_eq!(ends.text_from(3), Some(7), "blank lines skipped");
+        assert_eq!(ends.text_from(7), Some(7));
+        assert_eq!(
+            ends.text_from(8),
+            Some(12),
+            "a line inside a quoted field counts too"
+        );
+        assert_eq!(
+            ends.text_from(13),
+            None,
+            "nothing but blank lines read since"
+        );
+        assert_eq!(LineEnds::default().text_from(0), None);
     }
 }
