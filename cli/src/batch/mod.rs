@@ -4,6 +4,7 @@
 //! line per row. `--resume` skips the rows an existing report holds. Ctrl-C stops taking rows,
 //! lets the rows in flight finish and be reported, and exits 130.
 
+mod csv_lines;
 mod csv_rows;
 mod input;
 mod jsonl_rows;
