@@ -105,11 +105,11 @@ impl ReportWriter {
     }
 }
 
-/// Fingerprints of the rows a report already holds, indexed by input line (0: not done).
+/// The rows a report already holds: (input line, fingerprint of its label), sorted by line.
+/// Memory follows the lines the report holds (16 bytes each), never a line number it names.
 #[derive(Default)]
 pub struct DoneRows {
-    by_line: Vec<u32>,
-    count: u64,
+    rows: Vec<(u64, u32)>,
 }
 
 /// A fingerprint of a row's label, never 0.
@@ -124,29 +124,31 @@ pub fn fingerprint(label: Option<&str>) -> u32 {
 }
 
 impl DoneRows {
+    /// The fingerprint of the row done at `line`, if the report holds it.
     pub fn get(&self, line: u64) -> Option<u32> {
-        usize::try_from(line)
+        self.rows
+            .binary_search_by_key(&line, |&(l, _)| l)
             .ok()
-            .and_then(|i| self.by_line.get(i))
-            .copied()
-            .filter(|&f| f != 0)
+            .map(|i| self.rows[i].1)
     }
 
     pub fn count(&self) -> u64 {
-        self.count
+        self.rows.len() as u64
     }
 
-    fn insert(&mut self, line: u64, print: u32) -> Result<(), String> {
-        let i = line as usize;
-        if i >= self.by_line.len() {
-            self.by_line.resize(i + 1, 0);
+    /// Adds a row; [`DoneRows::sort`] must follow the last one.
+    fn push(&mut self, line: u64, print: u32) {
+        self.rows.push((line, print));
+    }
+
+    /// Sorts the rows by line (reports are written in the order rows finish); an error names a
+    /// line held twice.
+    fn sort(&mut self) -> Result<(), String> {
+        self.rows.sort_unstable_by_key(|&(line, _)| line);
+        match self.rows.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            Some(pair) => Err(format!("holds input line {} twice", pair[0].0)),
+            None => Ok(()),
         }
-        if self.by_line[i] != 0 {
-            return Err(format!("holds input line {line} twice"));
-        }
-        self.by_line[i] = print;
-        self.count += 1;
-        Ok(())
     }
 }
 
@@ -321,12 +323,15 @@ fn read_back(file: &File, path: &Path, max_line: u64) -> Result<(Previous, Keep)
         }
         previous
             .done
-            .insert(line.line, fingerprint(line.id.as_deref()))
-            .map_err(|e| UsageError(format!("{shown} {e}; is it the report of one run?")))?;
+            .push(line.line, fingerprint(line.id.as_deref()));
         *previous.outcomes.entry(line.outcome).or_default() += 1;
         keep.length += n as u64;
         keep.needs_newline = !complete;
     }
+    previous
+        .done
+        .sort()
+        .map_err(|e| UsageError(format!("{shown} {e}; is it the report of one run?")))?;
     Ok((previous, keep))
 }
 
@@ -375,6 +380,23 @@ mod tests {
             elapsed_ms: 1,
             message: None,
         }
+    }
+
+    #[test]
+    fn rows_done_are_found_by_line_and_a_huge_line_costs_no_more_than_any_other() {
+        let mut done = DoneRows::default();
+        for (line, print) in [(7, 70), (2, 20), (1_000_000_000_000, 9), (3, 30)] {
+            done.push(line, print);
+        }
+        done.sort().unwrap();
+        assert_eq!(done.count(), 4);
+        assert_eq!(
+            [2, 3, 4, 7, 1_000_000_000_000].map(|line| done.get(line)),
+            [Some(20), Some(30), None, Some(70), Some(9)]
+        );
+        assert!(done.rows.capacity() < 100);
+        done.push(3, 31);
+        assert_eq!(done.sort().unwrap_err(), "holds input line 3 twice");
     }
 
     #[test]
