@@ -245,6 +245,64 @@ fn a_report_in_use_by_another_run_is_refused() {
 }
 
 #[test]
+fn a_file_changed_during_the_run_stops_it_with_every_row_before_the_change_reported() {
+    let emu = emulator();
+    seed_users(&emu, 1_000);
+    let scratch = Scratch::new("changed");
+    // Rows of about 170 bytes: the reader, held back by the queue, has read only the first
+    // 64 KiB or so when the file changes at row 900 (about 150 KiB in).
+    let padding = "a".repeat(150);
+    let rows: Vec<String> = (1..=1_000)
+        .map(|i| format!("bank-user-{i},{padding}\n"))
+        .collect();
+    let input = scratch.file("users.csv", format!("id,first_name\n{}", rows.concat()));
+    let report = scratch.path("report.jsonl");
+    // The first request takes a second: time enough to change the file under the run.
+    emu.push_fault(Fault::Delay { ms: 1_000 });
+    let child = command(
+        &emu,
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--op",
+            "user.update",
+            "--report",
+            report.to_str().unwrap(),
+            "--concurrency",
+            "1",
+        ],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while emu.stats().requests == 0 {
+        assert!(Instant::now() < deadline, "the batch did not start");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Row 900 (line 901) becomes a quoted field over two lines whose fields do not line up.
+    let mut changed = rows.clone();
+    changed[899] = "\"bank-user-900\nx\",y,z\n".to_string();
+    std::fs::write(&input, format!("id,first_name\n{}", changed.concat())).unwrap();
+    let stopped = Run::from_output(child.wait_with_output().unwrap());
+    assert_eq!(stopped.code, 1, "{}\n{}", stopped.stdout, stopped.stderr);
+    assert!(
+        stopped.stderr.contains(":901:") && stopped.stderr.contains("changed after it was checked"),
+        "{}",
+        stopped.stderr
+    );
+    let lines = report_by_line(&report);
+    let missing: Vec<u64> = (2..=900).filter(|l| !lines.contains_key(l)).collect();
+    assert!(
+        missing.is_empty(),
+        "rows before the change not reported: {missing:?}"
+    );
+    assert_eq!(lines.len(), 899, "and no row after it");
+    assert_eq!(emu.stats().requests, 899);
+}
+
+#[test]
 fn a_report_of_another_file_is_refused() {
     let emu = emulator();
     seed_users(&emu, 3);

@@ -155,8 +155,9 @@ impl Sender<'_> {
                 let item = match item {
                     Ok(item) => item,
                     Err(e) => {
+                        // The file changed since it was checked. No more rows are read, but the
+                        // rows queued are still sent: every row before this line is reported.
                         fatal = Some(e);
-                        self.stop.store(true, Ordering::Relaxed);
                         break;
                     }
                 };
