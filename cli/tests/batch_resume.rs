@@ -244,20 +244,19 @@ fn a_report_in_use_by_another_run_is_refused() {
     assert_eq!(report_by_line(&report).len(), 3);
 }
 
-#[test]
-fn a_file_changed_during_the_run_stops_it_with_every_row_before_the_change_reported() {
+/// Runs a batch over 1,000 rows of about 170 bytes, with the first request slowed down, and
+/// rewrites the input with `change(rows)` while that request is out (the reader, held back by
+/// the queue, has read only the first 64 KiB or so). The report's lines, and the run.
+fn run_while_the_file_changes(change: impl FnOnce(&mut Vec<String>)) -> (Vec<u64>, Run) {
     let emu = emulator();
     seed_users(&emu, 1_000);
     let scratch = Scratch::new("changed");
-    // Rows of about 170 bytes: the reader, held back by the queue, has read only the first
-    // 64 KiB or so when the file changes at row 900 (about 150 KiB in).
     let padding = "a".repeat(150);
-    let rows: Vec<String> = (1..=1_000)
+    let mut rows: Vec<String> = (1..=1_000)
         .map(|i| format!("bank-user-{i},{padding}\n"))
         .collect();
     let input = scratch.file("users.csv", format!("id,first_name\n{}", rows.concat()));
     let report = scratch.path("report.jsonl");
-    // The first request takes a second: time enough to change the file under the run.
     emu.push_fault(Fault::Delay { ms: 1_000 });
     let child = command(
         &emu,
@@ -281,25 +280,51 @@ fn a_file_changed_during_the_run_stops_it_with_every_row_before_the_change_repor
         assert!(Instant::now() < deadline, "the batch did not start");
         std::thread::sleep(Duration::from_millis(5));
     }
-    // Row 900 (line 901) becomes a quoted field over two lines whose fields do not line up.
-    let mut changed = rows.clone();
-    changed[899] = "\"bank-user-900\nx\",y,z\n".to_string();
-    std::fs::write(&input, format!("id,first_name\n{}", changed.concat())).unwrap();
+    change(&mut rows);
+    std::fs::write(&input, format!("id,first_name\n{}", rows.concat())).unwrap();
     let stopped = Run::from_output(child.wait_with_output().unwrap());
+    let lines: Vec<u64> = report_by_line(&report).keys().copied().collect();
+    assert_eq!(emu.stats().requests, lines.len() as u64, "sent = reported");
+    (lines, stopped)
+}
+
+#[test]
+fn a_file_changed_during_the_run_stops_it_with_every_row_before_the_change_reported() {
+    // Row 900 (line 901) becomes a quoted field over two lines whose fields do not line up.
+    let (lines, stopped) = run_while_the_file_changes(|rows| {
+        rows[899] = "\"bank-user-900\nx\",y,z\n".to_string();
+    });
     assert_eq!(stopped.code, 1, "{}\n{}", stopped.stdout, stopped.stderr);
     assert!(
         stopped.stderr.contains(":901:") && stopped.stderr.contains("changed after it was checked"),
         "{}",
         stopped.stderr
     );
-    let lines = report_by_line(&report);
-    let missing: Vec<u64> = (2..=900).filter(|l| !lines.contains_key(l)).collect();
+    let missing: Vec<u64> = (2..=900).filter(|l| !lines.contains(l)).collect();
     assert!(
         missing.is_empty(),
         "rows before the change not reported: {missing:?}"
     );
     assert_eq!(lines.len(), 899, "and no row after it");
-    assert_eq!(emu.stats().requests, 899);
+}
+
+#[test]
+fn a_file_that_loses_or_gains_rows_during_the_run_stops_it_where_it_differs() {
+    // It ends after row 899: the rows it lost were reported nowhere, and the run exited 0.
+    let (lines, shorter) = run_while_the_file_changes(|rows| rows.truncate(899));
+    assert_eq!(shorter.code, 1, "{}\n{}", shorter.stdout, shorter.stderr);
+    assert!(
+        shorter.stderr.contains(":901:") && shorter.stderr.contains("changed after it was checked"),
+        "{}",
+        shorter.stderr
+    );
+    assert_eq!(lines, (2..=900).collect::<Vec<u64>>());
+    // A row added at the end is not sent: it was never checked.
+    let (lines, longer) =
+        run_while_the_file_changes(|rows| rows.push("bank-user-1,added\n".to_string()));
+    assert_eq!(longer.code, 1, "{}\n{}", longer.stdout, longer.stderr);
+    assert!(longer.stderr.contains(":1002:"), "{}", longer.stderr);
+    assert_eq!(lines.len(), 1_000);
 }
 
 #[test]

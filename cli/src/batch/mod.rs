@@ -163,6 +163,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     let rows = input
         .rows(shape.clone())
         .map_err(|f| UsageError(f.message))?;
+    let rows = validate::as_checked(rows, findings.rows);
     let ended = sender.run(rows);
     client.set_event_handler(None);
     progress.finish();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mx_sso::Client;
 
-use super::input::{Fatal, Input, Item, Shape};
+use super::input::{Fatal, Input, Item, Rows, Shape};
 use super::report::{fingerprint, DoneRows};
 use crate::exit::UsageError;
 
@@ -131,6 +131,62 @@ pub fn check_all(
     Ok(findings)
 }
 
+/// The rows of the second pass, held to the `checked` rows of the first: a file that now ends
+/// earlier, or goes on after them, changed since it was checked (a row it lost would be missing
+/// from the report without a word; a row it gained would be sent unchecked).
+pub fn as_checked(rows: Rows, checked: u64) -> Rows {
+    Box::new(AsChecked {
+        rows,
+        checked,
+        read: 0,
+        last_line: 0,
+        ended: false,
+    })
+}
+
+struct AsChecked {
+    rows: Rows,
+    checked: u64,
+    read: u64,
+    last_line: u64,
+    ended: bool,
+}
+
+impl Iterator for AsChecked {
+    type Item = Result<Item, Fatal>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ended {
+            return None;
+        }
+        let changed = |line: u64, message: String| Some(Err(Fatal { line, message }));
+        let next = match self.rows.next() {
+            Some(Ok(item)) if self.read == self.checked => changed(
+                item.line(),
+                format!(
+                    "a row after the {} row(s) the file had when it was checked",
+                    self.checked
+                ),
+            ),
+            None if self.read < self.checked => changed(
+                self.last_line + 1,
+                format!(
+                    "the file ends here, after {} of the {} row(s) it had when it was checked",
+                    self.read, self.checked
+                ),
+            ),
+            Some(Ok(item)) => {
+                self.read += 1;
+                self.last_line = item.line();
+                return Some(Ok(item));
+            }
+            other => other,
+        };
+        self.ended = true;
+        next
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +199,44 @@ mod tests {
         assert_eq!(fatal.line, 3);
         assert!(fatal.message.contains("line ends"), "{}", fatal.message);
         assert!(in_file_order(4, 2).is_err());
+    }
+
+    fn rows(lines: &[u64]) -> Rows {
+        let items: Vec<Result<Item, Fatal>> = lines
+            .iter()
+            .map(|&line| {
+                Ok(Item::Row(super::super::input::Row {
+                    line,
+                    id: Some(format!("u{line}")),
+                    body: None,
+                    label: None,
+                }))
+            })
+            .collect();
+        Box::new(items.into_iter())
+    }
+
+    fn lines(rows: Rows) -> Vec<Result<u64, u64>> {
+        rows.map(|item| item.map(|i| i.line()).map_err(|f| f.line))
+            .collect()
+    }
+
+    #[test]
+    fn the_second_pass_reads_the_rows_checked_and_no_others() {
+        assert_eq!(
+            lines(as_checked(rows(&[2, 3, 5]), 3)),
+            [Ok(2), Ok(3), Ok(5)]
+        );
+        assert_eq!(
+            lines(as_checked(rows(&[2, 3]), 3)),
+            [Ok(2), Ok(3), Err(4)],
+            "ends early"
+        );
+        assert_eq!(
+            lines(as_checked(rows(&[2, 3, 5, 6]), 3)),
+            [Ok(2), Ok(3), Ok(5), Err(6)],
+            "goes on"
+        );
+        assert_eq!(lines(as_checked(rows(&[]), 1)), [Err(1)]);
     }
 }
