@@ -112,7 +112,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
         stop.clone(),
     )));
     let started = Instant::now();
-    let sender = send::Sender {
+    let second_pass = send::SecondPass {
         client: &client,
         shape: &plan.shape,
         done,
@@ -126,7 +126,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     let rows = input
         .rows(plan.shape.clone())
         .map_err(|f| UsageError(f.message))?;
-    let ended = sender.run(validate::as_checked(rows, findings.rows));
+    let ended = second_pass.run(validate::as_checked(rows, findings.rows));
     client.set_event_handler(None);
     progress.finish();
     let synced = lock(&report).sync();

@@ -21,7 +21,7 @@ use super::progress::Progress;
 use super::report::{DoneRows, ReportLine, ReportWriter};
 
 /// What the second pass needs besides the rows.
-pub struct Sender<'a> {
+pub struct SecondPass<'a> {
     pub client: &'a Client,
     pub shape: &'a Shape,
     pub done: &'a DoneRows,
@@ -136,7 +136,7 @@ pub fn seconds(d: Duration) -> String {
     }
 }
 
-impl Sender<'_> {
+impl SecondPass<'_> {
     /// Sends every row of `rows` not yet done; stops taking rows once `stop` is set.
     pub fn run(&self, rows: Rows) -> Ended {
         let (queue, taken) = sync_channel::<Row>(self.concurrency * 2);

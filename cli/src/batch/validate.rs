@@ -18,8 +18,6 @@ const SHOWN: usize = 20;
 pub struct Findings {
     /// Rows in the file (bad ones included).
     pub rows: u64,
-    /// The last line that holds a row.
-    pub last_line: u64,
     /// Good rows not yet done: what the second pass sends.
     pub to_send: u64,
     /// Rows already in the report.
@@ -87,7 +85,6 @@ pub fn check_all(
         in_file_order(previous_line, line).map_err(Refusal::Fatal)?;
         previous_line = line;
         findings.rows += 1;
-        findings.last_line = line;
         if let Some(print) = done.get(line) {
             if print != fingerprint(item.label()) {
                 return Err(Refusal::Mismatch(UsageError(format!(
