@@ -9,7 +9,10 @@ use std::time::Duration;
 
 #[cfg(unix)]
 use common::run_or_kill_after;
-use common::{applied, emulator, logged, report_by_line, run, seed_users, users_csv, Scratch};
+use common::{
+    applied, batch, batch_args, emulator, logged, report_by_line, run, seed_users, users_csv,
+    Scratch,
+};
 use mx_sso_emulator::{Emulator, Fault};
 
 /// Every row of a `bank-user-N` batch of `n` rows was reported OK once and applied once (plus
@@ -40,36 +43,6 @@ fn assert_each_row_applied_once(emu: &Emulator, report: &std::path::Path, n: usi
             "DISABLED"
         );
     }
-}
-
-fn batch(
-    emu: &Emulator,
-    input: &std::path::Path,
-    report: &std::path::Path,
-    extra: &[&str],
-) -> common::Run {
-    run(emu, &batch_args(input, report, extra))
-}
-
-fn batch_args<'a>(
-    input: &'a std::path::Path,
-    report: &'a std::path::Path,
-    extra: &[&'a str],
-) -> Vec<&'a str> {
-    let mut args = vec![
-        "batch",
-        input.to_str().unwrap(),
-        "--op",
-        "user.update",
-        "--status",
-        "DISABLED",
-        "--report",
-        report.to_str().unwrap(),
-        "--progress-every",
-        "0.2",
-    ];
-    args.extend_from_slice(extra);
-    args
 }
 
 #[test]

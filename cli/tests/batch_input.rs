@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{emulator, report_by_line, run, seed_users, Scratch};
+use common::{batch, emulator, report_by_line, run, seed_users, Scratch};
 use mx_sso_emulator::Emulator;
 
 /// Runs a batch of `user.update --status DISABLED` over `content`; asserts it was refused with
@@ -15,19 +15,7 @@ fn refused(emu: &Emulator, name: &str, content: &[u8]) -> String {
     let scratch = Scratch::new("refused");
     let input = scratch.file(name, content);
     let report = scratch.path("report.jsonl");
-    let done = run(
-        emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = batch(emu, &input, &report, &[]);
     assert_eq!(done.code, 2, "{name}: {}\n{}", done.stdout, done.stderr);
     assert!(!report.exists(), "{name}: no report for a refused file");
     assert_eq!(emu.stats().requests, 0, "{name}: nothing was sent");
@@ -88,19 +76,7 @@ fn a_byte_order_mark_is_skipped_at_the_start_and_refused_inside() {
     let scratch = Scratch::new("bom-ok");
     let input = scratch.file("ok.csv", "\u{feff}id\r\nbank-user-1\r\n".as_bytes());
     let report = scratch.path("r.jsonl");
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = batch(&emu, &input, &report, &[]);
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_eq!(report_by_line(&report)[&2]["id"], "bank-user-1");
 }
@@ -117,19 +93,7 @@ fn crlf_files_and_multi_line_fields_keep_the_editors_line_numbers() {
     let scratch = Scratch::new("crlf-ok");
     let input = scratch.file("ok.csv", text.replace(",F,", ",FEMALE,").as_bytes());
     let report = scratch.path("r.jsonl");
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = batch(&emu, &input, &report, &[]);
     assert_eq!(done.code, 0, "{}", done.stderr);
     let lines = report_by_line(&report);
     assert_eq!(lines.keys().copied().collect::<Vec<_>>(), [2, 4, 6]);
@@ -160,20 +124,7 @@ fn cr_only_line_ends_from_excel_for_mac_keep_the_line_numbers_and_resume() {
         "r.jsonl",
         "{\"line\":2,\"id\":\"bank-user-1\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n",
     );
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-            "--resume",
-        ],
-    );
+    let done = batch(&emu, &input, &report, &["--resume"]);
     assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
     let lines = report_by_line(&report);
     assert_eq!(lines.keys().copied().collect::<Vec<_>>(), [2, 4, 6]);
@@ -233,19 +184,7 @@ fn more_than_a_mib_of_blank_lines_is_not_a_long_row() {
         format!("id\nbank-user-1\n{blank}bank-user-2\n"),
     );
     let report = scratch.path("r.jsonl");
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = batch(&emu, &input, &report, &[]);
     assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
     let lines = report_by_line(&report);
     assert_eq!(
@@ -318,20 +257,7 @@ fn dry_run_checks_every_row_sends_nothing_and_writes_no_report() {
     let scratch = Scratch::new("dry");
     let input = scratch.file("users.csv", b"id\nbank-user-1\nbank-user-2\n");
     let report = scratch.path("r.jsonl");
-    let ok = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-            "--dry-run",
-        ],
-    );
+    let ok = batch(&emu, &input, &report, &["--dry-run"]);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert!(ok.stdout.contains("2 ready to send"), "{}", ok.stdout);
     // A flag value that breaks a body rule is a usage error, with rows or without (a header

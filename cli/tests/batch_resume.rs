@@ -8,7 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    applied, command, emulator, logged, report_by_line, run, seed_users, users_csv, Run, Scratch,
+    applied, batch, batch_args, command, emulator, logged, report_by_line, run, seed_users,
+    users_csv, Run, Scratch,
 };
 use mx_sso_emulator::Fault;
 
@@ -22,18 +23,7 @@ fn sigint_then_resume_applies_and_reports_every_row_exactly_once() {
     let report = scratch.path("report.jsonl");
     // 30 ms per request: four workers need about a second for the file.
     emu.push_fault_times(Fault::Delay { ms: 30 }, 1_000);
-    let args = [
-        "batch",
-        input.to_str().unwrap(),
-        "--op",
-        "user.update",
-        "--status",
-        "DISABLED",
-        "--report",
-        report.to_str().unwrap(),
-        "--concurrency",
-        "4",
-    ];
+    let args = batch_args(&input, &report, &["--concurrency", "4"]);
     let child = command(&emu, &args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -94,20 +84,7 @@ fn a_last_line_cut_off_by_a_kill_is_dropped_and_its_row_sent_again() {
          {\"line\":3,\"id\":\"bank-user-2\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n\
          {\"line\":4,\"id\":\"bank-user-3\",\"outc",
     );
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-            "--resume",
-        ],
-    );
+    let done = batch(&emu, &input, &report, &["--resume"]);
     assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
     assert!(done.stderr.contains("cut off"), "{}", done.stderr);
     let lines = report_by_line(&report);
@@ -121,20 +98,7 @@ fn a_last_line_cut_off_by_a_kill_is_dropped_and_its_row_sent_again() {
         "whole.jsonl",
         "{\"line\":2,\"id\":\"bank-user-1\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}",
     );
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-            "--resume",
-        ],
-    );
+    let done = batch(&emu, &input, &report, &["--resume"]);
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_eq!(report_by_line(&report).len(), 5);
     assert_eq!(emu.request_log().len(), 3 + 4);
@@ -149,18 +113,7 @@ fn a_report_write_that_fails_half_way_leaves_whole_lines_and_resume_completes_it
     let scratch = Scratch::new("disk-full");
     let input = scratch.file("users.csv", users_csv(30, None));
     let report = scratch.path("report.jsonl");
-    let args = [
-        "batch",
-        input.to_str().unwrap(),
-        "--op",
-        "user.update",
-        "--status",
-        "DISABLED",
-        "--report",
-        report.to_str().unwrap(),
-        "--concurrency",
-        "2",
-    ];
+    let args = batch_args(&input, &report, &["--concurrency", "2"]);
     // A file size limit of 1000 bytes fails a write half-way through the tenth line or so, as
     // a full disk does (write(2) writes what fits, then EFBIG).
     let mut limited = command(&emu, &args);
@@ -206,17 +159,7 @@ fn a_report_in_use_by_another_run_is_refused() {
         "report.jsonl",
         "{\"line\":2,\"id\":\"bank-user-1\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n",
     );
-    let args = [
-        "batch",
-        input.to_str().unwrap(),
-        "--op",
-        "user.update",
-        "--status",
-        "DISABLED",
-        "--report",
-        report.to_str().unwrap(),
-        "--resume",
-    ];
+    let args = batch_args(&input, &report, &["--resume"]);
     // Another run holds the report (as a running mx-sso batch does).
     let other = std::fs::File::open(&report).unwrap();
     // SAFETY: flock(2) on a descriptor `other` keeps open.
@@ -337,17 +280,7 @@ fn a_report_of_another_file_is_refused() {
         "report.jsonl",
         "{\"line\":2,\"id\":\"someone-else\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n",
     );
-    let args = [
-        "batch",
-        input.to_str().unwrap(),
-        "--op",
-        "user.update",
-        "--status",
-        "DISABLED",
-        "--report",
-        report.to_str().unwrap(),
-        "--resume",
-    ];
+    let args = batch_args(&input, &report, &["--resume"]);
     let done = run(&emu, &args);
     assert_eq!(done.code, 2, "{}", done.stderr);
     assert!(done.stderr.contains("another file"), "{}", done.stderr);

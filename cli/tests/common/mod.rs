@@ -129,6 +129,28 @@ pub fn run(emu: &Emulator, args: &[&str]) -> Run {
     Run::from_output(command(emu, args).output().expect("run mx-sso"))
 }
 
+/// The batch most tests run: `batch INPUT --op user.update --status DISABLED --report REPORT`,
+/// then `extra`.
+pub fn batch_args<'a>(input: &'a Path, report: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "batch",
+        input.to_str().unwrap(),
+        "--op",
+        "user.update",
+        "--status",
+        "DISABLED",
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Runs [`batch_args`] against `emu` to the end.
+pub fn batch(emu: &Emulator, input: &Path, report: &Path, extra: &[&str]) -> Run {
+    run(emu, &batch_args(input, report, extra))
+}
+
 /// Runs `mx-sso args...` against `emu` to the end, killing it (and failing the test) if it has
 /// not ended after `limit`: for runs whose bug would be a hang. (A guard against hanging, not a
 /// measure of speed: the limit is many times what the run needs.)
