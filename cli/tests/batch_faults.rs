@@ -256,13 +256,13 @@ fn rows_that_fail_are_reported_with_their_error_and_exit_1() {
 }
 
 #[test]
-fn rate_spaces_row_starts_evenly_and_progress_lines_show_counts() {
+fn a_rated_run_applies_every_row_once() {
+    // How --rate spaces the starts is checked by the pacer's unit tests, on a fake clock.
     let emu = emulator();
     seed_users(&emu, 12);
     let scratch = Scratch::new("rate");
     let input = scratch.file("users.csv", users_csv(12, None));
     let report = scratch.path("report.jsonl");
-    let started = std::time::Instant::now();
     let done = batch(
         &emu,
         &input,
@@ -270,10 +270,8 @@ fn rate_spaces_row_starts_evenly_and_progress_lines_show_counts() {
         &["--concurrency", "8", "--rate", "20"],
     );
     assert_eq!(done.code, 0, "{}", done.stderr);
-    // 12 starts at least 50 ms apart take at least 550 ms (a lower bound: never flaky).
-    assert!(started.elapsed() >= std::time::Duration::from_millis(550));
     assert!(
-        done.stderr.contains("mx-sso batch: ") && done.stderr.contains("rows/s"),
+        done.stderr.contains("mx-sso batch: 12/12 rows"),
         "{}",
         done.stderr
     );
