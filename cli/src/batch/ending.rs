@@ -91,17 +91,14 @@ impl Ending<'_> {
     }
 
     fn stop(&self) -> Stop {
-        if self.ended.fatal.is_some() {
-            Stop::FileChanged
-        } else if self.report_error().is_some() {
-            Stop::ReportFailed
-        } else if self.refused_wait.is_some() {
-            Stop::ServerWait
-        } else if self.stop_flag {
-            Stop::Interrupted
-        } else {
-            Stop::No
-        }
+        let reported: u64 = self.outcomes.values().sum();
+        why_stopped(
+            self.ended.fatal.is_some(),
+            self.report_error().is_some(),
+            self.refused_wait.is_some(),
+            self.stop_flag,
+            self.findings.rows.saturating_sub(reported),
+        )
     }
 
     /// The closing summary on standard output.
@@ -145,6 +142,30 @@ impl Ending<'_> {
     }
 }
 
+/// Why the run stopped, from what happened and the rows `left` out of the report. A Ctrl-C or
+/// a server's long wait that came when every row was already reported stopped nothing.
+fn why_stopped(
+    file_changed: bool,
+    report_failed: bool,
+    server_wait: bool,
+    stop_flag: bool,
+    left: u64,
+) -> Stop {
+    if file_changed {
+        Stop::FileChanged
+    } else if report_failed {
+        Stop::ReportFailed
+    } else if left == 0 {
+        Stop::No
+    } else if server_wait {
+        Stop::ServerWait
+    } else if stop_flag {
+        Stop::Interrupted
+    } else {
+        Stop::No
+    }
+}
+
 /// The exit status of a run that sent rows: 1 when it stopped on a problem (the report says
 /// how far it got), 130 when interrupted, else 0 when every row in the report succeeded and 1
 /// when some failed.
@@ -154,5 +175,33 @@ fn exit_status(stop: Stop, all_ok: bool) -> u8 {
         Stop::Interrupted => exit::INTERRUPTED,
         Stop::No if all_ok => exit::OK,
         Stop::No => exit::FAILED,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ctrl_c_after_the_last_row_was_reported_stops_nothing() {
+        let interrupted = why_stopped(false, false, false, true, 0);
+        assert_eq!(interrupted, Stop::No);
+        assert_eq!(exit_status(interrupted, true), exit::OK);
+        assert_eq!(exit_status(interrupted, false), exit::FAILED);
+        let with_rows_left = why_stopped(false, false, false, true, 3);
+        assert_eq!(with_rows_left, Stop::Interrupted);
+        assert_eq!(exit_status(with_rows_left, true), exit::INTERRUPTED);
+    }
+
+    #[test]
+    fn a_problem_stops_the_run_whatever_is_left() {
+        assert_eq!(why_stopped(true, true, true, true, 0), Stop::FileChanged);
+        assert_eq!(why_stopped(false, true, true, true, 0), Stop::ReportFailed);
+        assert_eq!(why_stopped(false, false, true, true, 2), Stop::ServerWait);
+        assert_eq!(why_stopped(false, false, true, true, 0), Stop::No);
+        assert_eq!(why_stopped(false, false, false, false, 2), Stop::No);
+        for stop in [Stop::FileChanged, Stop::ReportFailed, Stop::ServerWait] {
+            assert_eq!(exit_status(stop, true), exit::FAILED);
+        }
     }
 }
