@@ -71,6 +71,44 @@ fn sigint_then_resume_applies_and_reports_every_row_exactly_once() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn one_ctrl_c_while_a_server_wait_stops_the_run_still_lets_the_rows_in_flight_finish() {
+    use std::io::{BufRead, BufReader};
+    let emu = emulator();
+    seed_users(&emu, 10);
+    let scratch = Scratch::new("wait-then-sigint");
+    let input = scratch.file("users.csv", users_csv(10, None));
+    let report = scratch.path("report.jsonl");
+    // One row gets a wait no pause may last (the run stops), the other is in flight for 2 s.
+    emu.push_fault(Fault::status_retry_after(503, "99999"));
+    emu.push_fault(Fault::Delay { ms: 2_000 });
+    let mut child = command(&emu, &batch_args(&input, &report, &["--concurrency", "2"]))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("stopping after the rows in flight") {
+        assert!(
+            stderr.read_line(&mut seen).unwrap() > 0,
+            "no stop announced: {seen}"
+        );
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let status = child.wait().unwrap();
+    // A first Ctrl-C is not a second one: the row in flight finishes and is reported.
+    assert_eq!(status.code(), Some(1), "{seen}");
+    let lines = report_by_line(&report);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(emu.stats().requests, 2);
+}
+
 #[test]
 fn a_last_line_cut_off_by_a_kill_is_dropped_and_its_row_sent_again() {
     let emu = emulator();

@@ -177,12 +177,15 @@ fn file_stamp(input: &Input) -> Result<(u64, Option<std::time::SystemTime>), Usa
 
 /// Ctrl-C (or SIGTERM) sets `stop`: no new row is taken, rows in flight finish and are reported.
 /// A second one exits at once with 130, after the line being written (if any) is complete.
+/// (Counted apart from `stop`, which a server's long wait also sets.)
 fn on_interrupt(
     stop: Arc<AtomicBool>,
     report: Arc<Mutex<report::ReportWriter>>,
 ) -> Result<(), UsageError> {
+    let pressed = AtomicBool::new(false);
     ctrlc::set_handler(move || {
-        if stop.swap(true, Ordering::SeqCst) {
+        stop.store(true, Ordering::SeqCst);
+        if pressed.swap(true, Ordering::SeqCst) {
             let _complete = report.lock();
             std::process::exit(i32::from(exit::INTERRUPTED));
         }
