@@ -52,9 +52,11 @@ test-python: build
 test-go: build
 	$(WITH_EMULATOR) -- $(MAKE) -C bindings/go test
 
-## Benchmarks side by side against the emulator (not a test): writes and prints bench/RESULTS.md.
+## Benchmarks side by side against the emulator (not a test): writes and prints bench/RESULTS.md,
+## then the batch benchmark (bench/batch/run, a few minutes; its table also in target/bench-batch).
 bench: build
 	python3 $(CURDIR)/bench/run.py
+	$(CURDIR)/bench/batch/run
 
 ## mx-sso batch side by side with a Python and a Go batch script (issue 17); prints a table.
 bench-batch: build

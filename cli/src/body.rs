@@ -11,10 +11,13 @@ use crate::exit::UsageError;
 /// JSON string. A value that is not an integer is sent as a string, for the rules to refuse.
 const INTEGER_FIELDS: &[&str] = &["credit_score"];
 
-/// A field value as JSON text: a JSON integer for integer fields written as one, else a string.
+/// A field value as JSON text: a JSON integer for integer fields written as one (as the number
+/// parsed: `+700` and `007` are not JSON), else a string.
 pub fn value_json(name: &str, value: &str) -> String {
-    if INTEGER_FIELDS.contains(&name) && value.parse::<i64>().is_ok() {
-        return value.to_string();
+    if INTEGER_FIELDS.contains(&name) {
+        if let Ok(number) = value.parse::<i64>() {
+            return number.to_string();
+        }
     }
     serde_json::Value::from(value).to_string()
 }
@@ -111,6 +114,8 @@ mod tests {
         assert_eq!(value_json("status", "DISABLED"), r#""DISABLED""#);
         assert_eq!(value_json("zip_code", "01234"), r#""01234""#);
         assert_eq!(value_json("credit_score", "-700"), "-700");
+        assert_eq!(value_json("credit_score", "+700"), "700");
+        assert_eq!(value_json("credit_score", "007"), "7");
         assert_eq!(value_json("credit_score", "7e2"), r#""7e2""#);
         assert_eq!(value_json("first_name", "a\"b\n"), r#""a\"b\n""#);
     }

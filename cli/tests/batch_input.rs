@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{emulator, report_by_line, run, seed_users, Scratch};
+use common::{batch, emulator, report_by_line, run, seed_users, Scratch};
 use mx_sso_emulator::Emulator;
 
 /// Runs a batch of `user.update --status DISABLED` over `content`; asserts it was refused with
@@ -15,19 +15,7 @@ fn refused(emu: &Emulator, name: &str, content: &[u8]) -> String {
     let scratch = Scratch::new("refused");
     let input = scratch.file(name, content);
     let report = scratch.path("report.jsonl");
-    let done = run(
-        emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = batch(emu, &input, &report, &[]);
     assert_eq!(done.code, 2, "{name}: {}\n{}", done.stdout, done.stderr);
     assert!(!report.exists(), "{name}: no report for a refused file");
     assert_eq!(emu.stats().requests, 0, "{name}: nothing was sent");
@@ -88,19 +76,7 @@ fn a_byte_order_mark_is_skipped_at_the_start_and_refused_inside() {
     let scratch = Scratch::new("bom-ok");
     let input = scratch.file("ok.csv", "\u{feff}id\r\nbank-user-1\r\n".as_bytes());
     let report = scratch.path("r.jsonl");
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = batch(&emu, &input, &report, &[]);
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_eq!(report_by_line(&report)[&2]["id"], "bank-user-1");
 }
@@ -117,19 +93,7 @@ fn crlf_files_and_multi_line_fields_keep_the_editors_line_numbers() {
     let scratch = Scratch::new("crlf-ok");
     let input = scratch.file("ok.csv", text.replace(",F,", ",FEMALE,").as_bytes());
     let report = scratch.path("r.jsonl");
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = batch(&emu, &input, &report, &[]);
     assert_eq!(done.code, 0, "{}", done.stderr);
     let lines = report_by_line(&report);
     assert_eq!(lines.keys().copied().collect::<Vec<_>>(), [2, 4, 6]);
@@ -142,6 +106,35 @@ fn crlf_files_and_multi_line_fields_keep_the_editors_line_numbers() {
         "Two\r\nLines"
     );
     assert_eq!(emu.get_user("bank-user-3").unwrap()["first_name"], "Bo");
+}
+
+#[test]
+fn cr_only_line_ends_from_excel_for_mac_keep_the_line_numbers_and_resume() {
+    let emu = emulator();
+    seed_users(&emu, 4);
+    // Line 1 header, 2 ok, 3 blank, 4-5 a quoted field over two lines, 6 a bad `sex`.
+    let text = "id,sex,first_name\rbank-user-1,FEMALE,Ann\r\rbank-user-2,MALE,\"Two\rLines\"\rbank-user-3,F,Bo\r";
+    let stderr = refused(&emu, "mac.csv", text.as_bytes());
+    assert_eq!(named_lines(&stderr, "mac.csv"), [6], "{stderr}");
+
+    let scratch = Scratch::new("cr-ok");
+    let input = scratch.file("ok.csv", text.replace(",F,", ",FEMALE,").as_bytes());
+    // Row 2 done by an earlier run.
+    let report = scratch.file(
+        "r.jsonl",
+        "{\"line\":2,\"id\":\"bank-user-1\",\"outcome\":\"MX_OK\",\"http_status\":200,\"attempts\":1,\"elapsed_ms\":1,\"message\":null}\n",
+    );
+    let done = batch(&emu, &input, &report, &["--resume"]);
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.keys().copied().collect::<Vec<_>>(), [2, 4, 6]);
+    assert_eq!(lines[&4]["id"], "bank-user-2");
+    assert_eq!(lines[&6]["id"], "bank-user-3");
+    assert_eq!(emu.stats().requests, 2, "rows 4 and 6 sent");
+    assert_eq!(
+        emu.get_user("bank-user-2").unwrap()["first_name"],
+        "Two\rLines"
+    );
 }
 
 #[test]
@@ -177,6 +170,27 @@ fn a_10_mib_line_is_refused_without_being_held() {
     );
     let stderr = refused(&emu, "long.jsonl", jsonl.as_bytes());
     assert_eq!(named_lines(&stderr, "long.jsonl"), [2], "{stderr}");
+}
+
+#[test]
+fn more_than_a_mib_of_blank_lines_is_not_a_long_row() {
+    let emu = emulator();
+    seed_users(&emu, 2);
+    let scratch = Scratch::new("blank");
+    // 1.5 Mi blank lines (LF and CRLF) between two rows: the reader holds none of them.
+    let blank = "\n\r\n".repeat(1 << 19);
+    let input = scratch.file(
+        "blank.csv",
+        format!("id\nbank-user-1\n{blank}bank-user-2\n"),
+    );
+    let report = scratch.path("r.jsonl");
+    let done = batch(&emu, &input, &report, &[]);
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(
+        lines.keys().copied().collect::<Vec<_>>(),
+        [2, 3 + 2 * (1 << 19)]
+    );
 }
 
 #[test]
@@ -243,42 +257,34 @@ fn dry_run_checks_every_row_sends_nothing_and_writes_no_report() {
     let scratch = Scratch::new("dry");
     let input = scratch.file("users.csv", b"id\nbank-user-1\nbank-user-2\n");
     let report = scratch.path("r.jsonl");
-    let ok = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-            "--dry-run",
-        ],
-    );
+    let ok = batch(&emu, &input, &report, &["--dry-run"]);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert!(ok.stdout.contains("2 ready to send"), "{}", ok.stdout);
-    // A flag value that breaks a body rule refuses every row.
-    let bad = run(
-        &emu,
-        &[
+    // A flag value that breaks a body rule is a usage error, with rows or without (a header
+    // only, here), dry run or not.
+    let header_only = scratch.file("header.csv", b"id\n");
+    for (file, dry_run) in [(&input, true), (&header_only, true), (&header_only, false)] {
+        let mut args = vec![
             "batch",
-            input.to_str().unwrap(),
+            file.to_str().unwrap(),
             "--op",
             "user.update",
             "--status",
             "ACTIVE",
-            "--dry-run",
-        ],
-    );
-    assert_eq!(bad.code, 2);
-    assert_eq!(
-        named_lines(&bad.stderr, "users.csv"),
-        [2, 3],
-        "{}",
-        bad.stderr
-    );
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let bad = run(&emu, &args);
+        assert_eq!(bad.code, 2, "{args:?}: {}\n{}", bad.stdout, bad.stderr);
+        assert!(
+            bad.stderr.contains("field flags") && bad.stderr.contains("ACTIVE"),
+            "{args:?}: {}",
+            bad.stderr
+        );
+    }
     assert!(!report.exists());
     assert_eq!(emu.stats().requests, 0);
 }
@@ -353,6 +359,41 @@ fn usage_errors_refuse_before_reading_rows() {
         let done = run(&emu, &args);
         assert_eq!(done.code, 2, "{args:?}: {}", done.stderr);
         assert!(done.stderr.contains(needle), "{args:?}: {}", done.stderr);
+    }
+    // Numbers that cannot be a rate or an interval are refused before the report is created
+    // (a panic after it was created left an empty report that blocked the next run).
+    let new_report = scratch.path("new.jsonl");
+    for (flag, value) in [
+        ("--rate", "0"),
+        ("--rate", "-0.5"),
+        ("--rate", "NaN"),
+        ("--rate", "inf"),
+        ("--rate", "1e-20"),
+        ("--progress-every", "1e30"),
+        ("--progress-every", "1e-12"),
+        ("--progress-every", "0"),
+        ("--progress-every", "-1"),
+    ] {
+        let numeric = format!("{flag}={value}");
+        let args = [
+            "batch",
+            path,
+            "--op",
+            "user.update",
+            "--status",
+            "DISABLED",
+            "--report",
+            new_report.to_str().unwrap(),
+            &numeric,
+        ];
+        let done = run(&emu, &args);
+        assert_eq!(done.code, 2, "{args:?}: {}", done.stderr);
+        assert!(
+            done.stderr.contains(&format!("{flag} ")),
+            "{args:?}: {}",
+            done.stderr
+        );
+        assert!(!new_report.exists(), "{args:?}: a report was created");
     }
     assert_eq!(emu.stats().requests, 0);
 }

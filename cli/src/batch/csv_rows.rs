@@ -1,11 +1,11 @@
 //! CSV input (RFC 4180 as spreadsheets write it: a header row, quoted fields that may hold
-//! commas, quotes and line breaks, LF or CRLF line ends, a UTF-8 byte order mark at the start).
+//! commas, quotes and line breaks, LF, CRLF or CR line ends (Excel for Mac writes CR), a UTF-8
+//! byte order mark at the start).
 //! The header names the columns: `id` (for operations that take one) and body fields. An empty
 //! cell is a field not sent; every other cell is sent as a JSON string (an integer field as an
 //! integer), for the library's rules to judge.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
 use std::rc::Rc;
@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use csv::{ByteRecord, Reader, ReaderBuilder};
 
+use super::csv_lines::{line_ends_in, LineEnds};
 use super::input::{bom_message, utf8, BadRow, Fatal, Item, Row, Shape, BOM, MAX_ROW_BYTES};
 use crate::body;
 
@@ -24,8 +25,8 @@ pub struct CsvRows {
     shape: Arc<Shape>,
     /// Byte offset where the record being read starts, shared with [`Bounded`].
     record_start: Rc<Cell<u64>>,
-    /// Offsets of the line feeds handed to the CSV reader and not yet behind the current record.
-    newlines: Rc<RefCell<VecDeque<u64>>>,
+    /// The line ends handed to the CSV reader, shared with [`Bounded`].
+    line_ends: Rc<RefCell<LineEnds>>,
     /// The file's end was reached: the record read last was ended by it, not by a line end.
     at_end: Rc<Cell<bool>>,
     ended: bool,
@@ -34,7 +35,7 @@ pub struct CsvRows {
 impl CsvRows {
     pub fn new(file: File, shape: Arc<Shape>) -> Result<CsvRows, Fatal> {
         let record_start = Rc::new(Cell::new(0));
-        let newlines = Rc::new(RefCell::new(VecDeque::new()));
+        let line_ends = Rc::new(RefCell::new(LineEnds::default()));
         let at_end = Rc::new(Cell::new(false));
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
@@ -44,7 +45,7 @@ impl CsvRows {
                 inner: file,
                 consumed: 0,
                 record_start: record_start.clone(),
-                newlines: newlines.clone(),
+                line_ends: line_ends.clone(),
                 at_end: at_end.clone(),
             });
         let mut header = ByteRecord::new();
@@ -114,36 +115,28 @@ impl CsvRows {
             id_column,
             shape,
             record_start,
-            newlines,
+            line_ends,
             at_end,
             ended: false,
         })
     }
 
-    /// Whether the byte at `offset` is a line feed (dropping the offsets before it).
-    fn is_newline(&self, offset: u64) -> bool {
-        let mut newlines = self.newlines.borrow_mut();
-        while newlines.front().is_some_and(|&o| o < offset) {
-            newlines.pop_front();
-        }
-        newlines.front() == Some(&offset)
-    }
-
     /// The line where the record just read starts, as an editor numbers it. The CSV reader's
     /// own record position is where it began looking (before blank lines, or on the line of the
-    /// previous row's CRLF), so the line is worked out from the record's end instead: the line
-    /// the reader is on after it, less the line feed that ended it (if it consumed one: after a
-    /// CR it has not yet; at the file's end a last line feed belongs to a quoted field left open),
-    /// less the line feeds inside quoted fields.
+    /// previous row's CRLF), and it counts line feeds only, so the line is worked out from the
+    /// record's end instead: the line of the line end that ended it (the reader consumed it,
+    /// or after a CR, the CR), less the line ends inside its quoted fields. A record ended by
+    /// the file's end has no line end of its own: a last line end belongs to a quoted field
+    /// left open, and is counted as inside it.
     fn start_line(&self, next: &csv::Position) -> u64 {
-        let ended_by_lf = !self.at_end.get() && next.byte() > 0 && self.is_newline(next.byte() - 1);
-        let end_line = next.line() - u64::from(ended_by_lf);
-        let inside: usize = self
-            .record
-            .iter()
-            .map(|field| field.iter().filter(|&&b| b == b'\n').count())
-            .sum();
-        end_line.saturating_sub(inside as u64).max(1)
+        let end = if self.at_end.get() {
+            next.byte()
+        } else {
+            next.byte().saturating_sub(1)
+        };
+        let end_line = self.line_ends.borrow_mut().line_of(end);
+        let inside: u64 = self.record.iter().map(line_ends_in).sum();
+        end_line.saturating_sub(inside).max(1)
     }
 
     /// The current record, which starts at `line`, as an item.
@@ -225,11 +218,13 @@ impl Iterator for CsvRows {
                 let next = self.reader.position().clone();
                 let line = self.start_line(&next);
                 self.record_start.set(next.byte());
+                self.line_ends.borrow_mut().forget_before(next.byte());
                 Some(self.item(line))
             }
             Err(e) => Some(Err(Fatal {
-                // The reader stopped before a CRLF's line feed: the row starts on the next line.
-                line: before.line() + u64::from(self.is_newline(before.byte())),
+                // The row starts after the line end that ended the previous one (whose line
+                // feed, after a CR, the reader had not consumed yet).
+                line: self.line_ends.borrow_mut().line_of(before.byte()),
                 message: csv_error(&e),
             })),
         };
@@ -251,7 +246,7 @@ struct Bounded {
     inner: File,
     consumed: u64,
     record_start: Rc<Cell<u64>>,
-    newlines: Rc<RefCell<VecDeque<u64>>>,
+    line_ends: Rc<RefCell<LineEnds>>,
     /// Set when the file returns its end. The CSV reader reads on only when it needs more input
     /// to finish a record, so a record returned after this was ended by the file's end.
     at_end: Rc<Cell<bool>>,
@@ -261,7 +256,10 @@ impl Read for Bounded {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // The reader's own buffer (64 KiB) may run ahead of the record by that much.
         let limit = (MAX_ROW_BYTES + 2 * 64 * 1024) as u64;
-        if self.consumed.saturating_sub(self.record_start.get()) > limit {
+        let start = (self.line_ends.borrow_mut())
+            .text_from(self.record_start.get())
+            .unwrap_or(self.consumed);
+        if self.consumed.saturating_sub(start) > limit {
             return Err(io::Error::other(format!(
                 "the row starting here is longer than {} MiB; no row can be that long (a body is \
                  at most 64 KiB): a quote left open?",
@@ -272,9 +270,8 @@ impl Read for Bounded {
         if n == 0 && !buf.is_empty() {
             self.at_end.set(true);
         }
-        let mut newlines = self.newlines.borrow_mut();
-        for (i, _) in buf[..n].iter().enumerate().filter(|(_, &b)| b == b'\n') {
-            newlines.push_back(self.consumed + i as u64);
+        if n > 0 || !buf.is_empty() {
+            self.line_ends.borrow_mut().read(self.consumed, &buf[..n]);
         }
         self.consumed += n as u64;
         Ok(n)

@@ -4,72 +4,52 @@
 //! line per row. `--resume` skips the rows an existing report holds. Ctrl-C stops taking rows,
 //! lets the rows in flight finish and be reported, and exits 130.
 
+mod csv_lines;
 mod csv_rows;
+mod ending;
 mod input;
 mod jsonl_rows;
 mod pace;
+mod plan;
 mod progress;
 mod report;
 mod send;
 mod validate;
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use mx_sso::{Client, Operation, Status};
+use mx_sso::Client;
 
 use crate::args::BatchArgs;
-use crate::body;
 use crate::exit::{self, UsageError};
-use input::{Input, Shape};
-use pace::{Gate, Pacer};
+use ending::Ending;
+use input::Input;
+use pace::Pacer;
 use progress::{Counts, Progress};
 use report::DoneRows;
-use validate::Refusal;
+use validate::{Findings, Refusal};
 
-/// Most workers accepted: more threads than this only queue on MX's side.
-const MAX_CONCURRENCY: usize = 256;
+/// Locks `mutex` even if a thread panicked while holding it: every structure behind the batch's
+/// mutexes is consistent between statements, and one panicking worker must not cost the report
+/// of the others.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Runs a batch; the exit status.
 pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
-    let op = Operation::from_name(&args.op).map_err(|e| UsageError(format!("--op: {e}")))?;
-    if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
-        return Err(UsageError(format!(
-            "--concurrency is {}; between 1 and {MAX_CONCURRENCY} is accepted",
-            args.concurrency
-        )));
-    }
-    if args.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
-        return Err(UsageError(
-            "--rate must be a number of rows per second above 0".into(),
-        ));
-    }
-    if !(args.progress_every.is_finite() && args.progress_every > 0.0) {
-        return Err(UsageError(
-            "--progress-every must be a number of seconds above 0".into(),
-        ));
-    }
-    let fields = args.fields.given();
-    if !fields.is_empty() && op.spec().resource != mx_sso::operation::Resource::User {
-        return Err(UsageError(format!(
-            "field flags such as --{} set user fields; {} takes member bodies (give them in a \
-             .jsonl file)",
-            fields[0].0.replace('_', "-"),
-            op.name()
-        )));
-    }
-    let shape = Arc::new(Shape {
-        op,
-        flag_pairs: body::flag_pairs(&fields),
-    });
+    let plan = plan::check_args(args)?;
     let input = Input::new(&args.input, args.format)?;
     let stamp = file_stamp(&input)?;
-    let resumed = match (&args.report, args.dry_run) {
-        (Some(path), false) if args.resume => report::read_previous(path, stamp.0 + 1)?,
-        (Some(path), false) => {
+    let resumed = match &args.report {
+        // A dry run reads the report to count what is done, and neither locks nor repairs it.
+        Some(path) if args.resume => report::read_previous(path, stamp.0 + 1, !args.dry_run)?,
+        Some(path) if !args.dry_run => {
             report::check_new(path)?;
             None
         }
@@ -78,7 +58,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     let empty = DoneRows::default();
     let done = resumed.as_ref().map_or(&empty, |r| &r.previous.done);
 
-    let findings = match validate::check_all(&input, &shape, &client, done) {
+    let findings = match validate::check_all(&input, &plan.shape, &client, done) {
         Ok(findings) => findings,
         Err(Refusal::Fatal(fatal)) => {
             eprintln!("{}:{}: {}", input.path.display(), fatal.line, fatal.message);
@@ -90,18 +70,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     findings.print_bad(&input);
     let refuse = findings.bad > 0 && (!args.skip_invalid || findings.to_send == 0);
     if args.dry_run {
-        let _ = std::io::Write::write_fmt(
-            &mut std::io::stdout(),
-            format_args!(
-                "mx-sso batch --dry-run: {} row(s) in {}: {} ready to send, {} bad, {} already in \
-             the report; nothing was sent\n",
-                findings.rows,
-                input.path.display(),
-                findings.to_send,
-                findings.bad,
-                findings.done
-            ),
-        );
+        dry_run_summary(&input, &findings, args.resume);
         return Ok(if refuse { exit::USAGE } else { exit::OK });
     }
     if refuse {
@@ -131,76 +100,72 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     let counts = Arc::new(Counts::default());
     let progress = Arc::new(Progress::start(
         findings.to_send + findings.bad,
-        Duration::from_secs_f64(args.progress_every),
+        plan.progress_every,
         counts.clone(),
     ));
-    let gate = Arc::new(Gate::default());
-    client.set_event_handler(Some(send::event_handler(gate.clone(), progress.clone())));
+    // A pause lasts at most what one call would wait for a Retry-After: its whole deadline.
+    let max_pause = Duration::from_millis(client.options().timeout_ms);
+    let pacer = Arc::new(Pacer::new(plan.interval, max_pause));
+    client.set_event_handler(Some(send::event_handler(
+        pacer.clone(),
+        progress.clone(),
+        stop.clone(),
+    )));
     let started = Instant::now();
-    let sender = send::Sender {
+    let second_pass = send::SecondPass {
         client: &client,
-        shape: &shape,
+        shape: &plan.shape,
         done,
         report: report.clone(),
         progress: progress.clone(),
-        gate,
-        pacer: Pacer::new(args.rate),
+        pacer: pacer.clone(),
         stop: stop.clone(),
-        concurrency: args.concurrency,
+        concurrency: plan.concurrency,
         recheck: findings.bad > 0,
     };
     let rows = input
-        .rows(shape.clone())
+        .rows(plan.shape.clone())
         .map_err(|f| UsageError(f.message))?;
-    let ended = sender.run(rows);
+    let ended = second_pass.run(validate::as_checked(rows, findings.rows));
     client.set_event_handler(None);
-    if let Ok(progress) = Arc::try_unwrap(progress) {
-        progress.finish();
-    }
-    let synced = report.lock().unwrap_or_else(|p| p.into_inner()).sync();
+    progress.finish();
+    let synced = lock(&report).sync();
 
     let mut outcomes = resumed.map(|r| r.previous.outcomes).unwrap_or_default();
     for (outcome, n) in counts.outcomes() {
         *outcomes.entry(outcome).or_default() += n;
     }
-    let interrupted =
-        stop.load(Ordering::Relaxed) && ended.fatal.is_none() && ended.report_error.is_none();
-    summary(
-        &input,
+    let ending = Ending {
+        input: &input,
         report_path,
-        &findings,
-        &ended,
-        &outcomes,
-        started.elapsed(),
-        interrupted,
+        findings: &findings,
+        ended,
+        outcomes,
+        elapsed: started.elapsed(),
+        stop_flag: stop.load(Ordering::Relaxed),
+        refused_wait: pacer.refused_wait(),
+        max_pause,
+        sync_error: synced.err().map(|e| e.to_string()),
+    };
+    Ok(ending.finish())
+}
+
+/// What a dry run found, on standard output.
+fn dry_run_summary(input: &Input, findings: &Findings, resume: bool) {
+    let done = if resume {
+        format!(", {} already in the report", findings.done)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        std::io::stdout(),
+        "mx-sso batch --dry-run: {} row(s) in {}: {} ready to send, {} bad{done}; nothing was \
+         sent",
+        findings.rows,
+        input.path.display(),
+        findings.to_send,
+        findings.bad,
     );
-    if let Some(fatal) = &ended.fatal {
-        eprintln!(
-            "{}:{}: {}; the file changed after it was checked: the rows before were sent and \
-             reported",
-            input.path.display(),
-            fatal.line,
-            fatal.message
-        );
-        return Ok(exit::FAILED);
-    }
-    let report_error = ended
-        .report_error
-        .clone()
-        .or_else(|| synced.err().map(|e| e.to_string()));
-    if let Some(error) = report_error {
-        eprintln!(
-            "mx-sso: cannot write the report {}: {error}; stopped (rows sent but not reported are \
-             sent again by --resume)",
-            report_path.display()
-        );
-        return Ok(exit::FAILED);
-    }
-    if interrupted {
-        return Ok(exit::INTERRUPTED);
-    }
-    let all_ok = outcomes.keys().all(|o| o == Status::Ok.name());
-    Ok(if all_ok { exit::OK } else { exit::FAILED })
 }
 
 /// The input's length and modification time, to notice a file changed between the passes.
@@ -212,12 +177,15 @@ fn file_stamp(input: &Input) -> Result<(u64, Option<std::time::SystemTime>), Usa
 
 /// Ctrl-C (or SIGTERM) sets `stop`: no new row is taken, rows in flight finish and are reported.
 /// A second one exits at once with 130, after the line being written (if any) is complete.
+/// (Counted apart from `stop`, which a server's long wait also sets.)
 fn on_interrupt(
     stop: Arc<AtomicBool>,
     report: Arc<Mutex<report::ReportWriter>>,
 ) -> Result<(), UsageError> {
+    let pressed = AtomicBool::new(false);
     ctrlc::set_handler(move || {
-        if stop.swap(true, Ordering::SeqCst) {
+        stop.store(true, Ordering::SeqCst);
+        if pressed.swap(true, Ordering::SeqCst) {
             let _complete = report.lock();
             std::process::exit(i32::from(exit::INTERRUPTED));
         }
@@ -227,51 +195,4 @@ fn on_interrupt(
         );
     })
     .map_err(|e| UsageError(format!("cannot handle Ctrl-C: {e}")))
-}
-
-/// The closing summary on standard output.
-fn summary(
-    input: &Input,
-    report_path: &std::path::Path,
-    findings: &validate::Findings,
-    ended: &send::Ended,
-    outcomes: &BTreeMap<String, u64>,
-    elapsed: Duration,
-    interrupted: bool,
-) {
-    let seconds = elapsed.as_secs_f64();
-    let reported: u64 = outcomes.values().sum();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "mx-sso batch: {} row(s) in {}; {} sent in {:.1} s ({:.0} rows/s){}",
-        findings.rows,
-        input.path.display(),
-        ended.sent,
-        seconds,
-        ended.sent as f64 / seconds.max(1e-3),
-        if findings.done > 0 {
-            format!("; {} already done by an earlier run", findings.done)
-        } else {
-            String::new()
-        }
-    );
-    for (outcome, n) in outcomes {
-        let _ = writeln!(out, "  {outcome:<24} {n:>9}");
-    }
-    let _ = writeln!(
-        out,
-        "report: {} ({reported} of {} row(s))",
-        report_path.display(),
-        findings.rows
-    );
-    if interrupted {
-        let _ = writeln!(
-            out,
-            "interrupted: {} row(s) not sent yet; run the same command with --resume to send them",
-            findings.rows.saturating_sub(reported)
-        );
-    }
-    // A closed standard output (`| head`) must not turn a finished batch into a crash.
-    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
 }

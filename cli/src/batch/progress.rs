@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use super::lock;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Counts shared by the workers and the display.
@@ -27,23 +28,21 @@ impl Counts {
         if outcome != mx_sso::Status::Ok.name() {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
-        let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut outcomes = lock(&self.outcomes);
         *outcomes.entry(outcome.to_string()).or_default() += 1;
     }
 
     pub fn outcomes(&self) -> BTreeMap<String, u64> {
-        self.outcomes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        lock(&self.outcomes).clone()
     }
 }
 
-/// The display of one run: `total` rows to send in it.
+/// The display of one run: `total` rows to send in it. [`Progress::finish`] ends it (it must be
+/// called: the bar and the plain-line thread live on until then).
 pub struct Progress {
     counts: Arc<Counts>,
     bar: Option<ProgressBar>,
-    ticker: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+    ticker: Mutex<Option<(mpsc::Sender<()>, JoinHandle<()>)>>,
 }
 
 impl Progress {
@@ -61,7 +60,7 @@ impl Progress {
             return Progress {
                 counts,
                 bar: Some(bar),
-                ticker: None,
+                ticker: Mutex::new(None),
             };
         }
         let (stop, stopped) = mpsc::channel();
@@ -70,15 +69,18 @@ impl Progress {
         let handle = thread::spawn(move || loop {
             match stopped.recv_timeout(every) {
                 Err(RecvTimeoutError::Timeout) => {
-                    eprintln!("{}", plain_line(&shared, total, started))
+                    eprintln!("{}", plain_line(&shared, total, started, false))
                 }
-                _ => return,
+                _ => {
+                    eprintln!("{}", plain_line(&shared, total, started, true));
+                    return;
+                }
             }
         });
         Progress {
             counts,
             bar: None,
-            ticker: Some((stop, handle)),
+            ticker: Mutex::new(Some((stop, handle))),
         }
     }
 
@@ -104,19 +106,22 @@ impl Progress {
         }
     }
 
-    pub fn finish(self) {
-        if let Some(bar) = self.bar {
+    /// Ends the display before the summary is printed: the bar is drawn one last time and
+    /// left, or the plain-line thread prints its last line and ends.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
             bar.finish();
         }
-        if let Some((stop, handle)) = self.ticker {
+        if let Some((stop, handle)) = lock(&self.ticker).take() {
             drop(stop);
             let _ = handle.join();
         }
     }
 }
 
-/// `mx-sso batch: 5000/10000 rows (50%), 812 rows/s, ETA 6 s, 3 failed`
-fn plain_line(counts: &Counts, total: u64, started: Instant) -> String {
+/// `mx-sso batch: 5000/10000 rows (50%), 812 rows/s, ETA 6 s, 3 failed`, or at the end
+/// `mx-sso batch: 10000/10000 rows (100%), 812 rows/s, 3 failed, ended after 12.3 s`.
+fn plain_line(counts: &Counts, total: u64, started: Instant, last: bool) -> String {
     let finished = counts.finished.load(Ordering::Relaxed);
     let failed = counts.failed.load(Ordering::Relaxed);
     let seconds = started.elapsed().as_secs_f64().max(1e-3);
@@ -126,13 +131,14 @@ fn plain_line(counts: &Counts, total: u64, started: Instant) -> String {
     } else {
         finished as f64 * 100.0 / total as f64
     };
+    let head = format!("mx-sso batch: {finished}/{total} rows ({percent:.0}%), {rate:.0} rows/s");
+    if last {
+        return format!("{head}, {failed} failed, ended after {seconds:.1} s");
+    }
     let eta = if rate > 0.0 {
         format!("{:.0} s", (total.saturating_sub(finished)) as f64 / rate)
     } else {
         "unknown".to_string()
     };
-    format!(
-        "mx-sso batch: {finished}/{total} rows ({percent:.0}%), {rate:.0} rows/s, ETA {eta}, \
-         {failed} failed"
-    )
+    format!("{head}, ETA {eta}, {failed} failed")
 }

@@ -34,31 +34,82 @@ pub struct ReportLine {
     pub message: Option<String>,
 }
 
-/// The report being written.
+/// Where report lines go: the report file, or in tests a fake that fails a write half-way.
+pub trait Sink: Send {
+    fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Cuts the sink back to `length` bytes.
+    fn cut_to(&mut self, length: u64) -> std::io::Result<()>;
+    fn sync(&mut self) -> std::io::Result<()>;
+}
+
+impl Sink for File {
+    fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_all(bytes)
+    }
+
+    fn cut_to(&mut self, length: u64) -> std::io::Result<()> {
+        self.set_len(length)
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.sync_all()
+    }
+}
+
+/// The report being written. Invariant: the file holds whole lines only, `length` bytes of
+/// them, or a write failed and nothing more is appended (a line cut off by a full disk would
+/// otherwise have the next line glued to it, and `--resume` could not read the report).
 pub struct ReportWriter {
-    file: File,
+    sink: Box<dyn Sink>,
+    length: u64,
+    failed: bool,
 }
 
 impl ReportWriter {
+    pub fn new(sink: Box<dyn Sink>, length: u64) -> ReportWriter {
+        ReportWriter {
+            sink,
+            length,
+            failed: false,
+        }
+    }
+
     /// Appends one line with a single `write` (so that lines never interleave), flushed to the
-    /// operating system before the next row is taken.
+    /// operating system before the next row is taken. After a failed write the file is cut
+    /// back to its whole lines, and every later append fails.
     pub fn append(&mut self, line: &ReportLine) -> std::io::Result<()> {
+        if self.failed {
+            return Err(std::io::Error::other(
+                "an earlier line could not be written",
+            ));
+        }
         let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
         text.push(b'\n');
-        self.file.write_all(&text)
+        match self.sink.write_bytes(&text) {
+            Ok(()) => {
+                self.length += text.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                self.failed = true;
+                // Should this fail too, the cut-off line stays last, and --resume drops it.
+                let _ = self.sink.cut_to(self.length);
+                Err(e)
+            }
+        }
     }
 
     /// Flushes the report to the disk at the end of a run.
     pub fn sync(&mut self) -> std::io::Result<()> {
-        self.file.sync_all()
+        self.sink.sync()
     }
 }
 
-/// Fingerprints of the rows a report already holds, indexed by input line (0: not done).
+/// The rows a report already holds: (input line, fingerprint of its label), sorted by line.
+/// Memory follows the lines the report holds (16 bytes each), never a line number it names.
 #[derive(Default)]
 pub struct DoneRows {
-    by_line: Vec<u32>,
-    count: u64,
+    rows: Vec<(u64, u32)>,
 }
 
 /// A fingerprint of a row's label, never 0.
@@ -73,29 +124,31 @@ pub fn fingerprint(label: Option<&str>) -> u32 {
 }
 
 impl DoneRows {
+    /// The fingerprint of the row done at `line`, if the report holds it.
     pub fn get(&self, line: u64) -> Option<u32> {
-        usize::try_from(line)
+        self.rows
+            .binary_search_by_key(&line, |&(l, _)| l)
             .ok()
-            .and_then(|i| self.by_line.get(i))
-            .copied()
-            .filter(|&f| f != 0)
+            .map(|i| self.rows[i].1)
     }
 
     pub fn count(&self) -> u64 {
-        self.count
+        self.rows.len() as u64
     }
 
-    fn insert(&mut self, line: u64, print: u32) -> Result<(), String> {
-        let i = line as usize;
-        if i >= self.by_line.len() {
-            self.by_line.resize(i + 1, 0);
+    /// Adds a row; [`DoneRows::sort`] must follow the last one.
+    fn push(&mut self, line: u64, print: u32) {
+        self.rows.push((line, print));
+    }
+
+    /// Sorts the rows by line (reports are written in the order rows finish); an error names a
+    /// line held twice.
+    fn sort(&mut self) -> Result<(), String> {
+        self.rows.sort_unstable_by_key(|&(line, _)| line);
+        match self.rows.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            Some(pair) => Err(format!("holds input line {} twice", pair[0].0)),
+            None => Ok(()),
         }
-        if self.by_line[i] != 0 {
-            return Err(format!("holds input line {line} twice"));
-        }
-        self.by_line[i] = print;
-        self.count += 1;
-        Ok(())
     }
 }
 
@@ -118,20 +171,68 @@ pub fn check_new(path: &Path) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// An existing report read back for `--resume`: what it holds, and how much of it to keep.
+/// An existing report read back for `--resume`: what it holds, how much of it to keep, and the
+/// file, locked for this run.
 pub struct Resumed {
     pub previous: Previous,
     keep: Keep,
+    file: File,
 }
 
 /// Reads back the report at `path`, if there is one. `max_line` bounds the input line numbers
-/// that a report of this input can name.
-pub fn read_previous(path: &Path, max_line: u64) -> Result<Option<Resumed>, UsageError> {
+/// that a report of this input can name. `to_append`: the run will append to it, so it is
+/// locked for this run; otherwise it is only read.
+pub fn read_previous(
+    path: &Path,
+    max_line: u64,
+    to_append: bool,
+) -> Result<Option<Resumed>, UsageError> {
     if !path.exists() {
         return Ok(None);
     }
-    let (previous, keep) = read_back(path, max_line)?;
-    Ok(Some(Resumed { previous, keep }))
+    let shown = path.display();
+    let file = OpenOptions::new()
+        .read(true)
+        .append(to_append)
+        .open(path)
+        .map_err(|e| UsageError(format!("cannot open the report {shown}: {e}")))?;
+    if to_append {
+        lock_for_this_run(&file, path)?;
+    }
+    let (previous, keep) = read_back(&file, path, max_line)?;
+    Ok(Some(Resumed {
+        previous,
+        keep,
+        file,
+    }))
+}
+
+/// Takes an exclusive lock on the report, held until the process ends: two runs appending to
+/// one report (two `--resume` at once) would both send the rows it lacks.
+#[cfg(unix)]
+fn lock_for_this_run(file: &File, path: &Path) -> Result<(), UsageError> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock(2) on a descriptor that `file` keeps open for the duration of the call.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(());
+    }
+    let error = std::io::Error::last_os_error();
+    if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        return Err(UsageError(format!(
+            "the report {} is in use by another mx-sso batch run: wait for it to end (or stop \
+             it), then run again",
+            path.display()
+        )));
+    }
+    Err(UsageError(format!(
+        "cannot lock the report {}: {error}",
+        path.display()
+    )))
+}
+
+#[cfg(not(unix))]
+fn lock_for_this_run(_file: &File, _path: &Path) -> Result<(), UsageError> {
+    Ok(())
 }
 
 /// Opens the report for appending: a new file, or the resumed one with a line cut off by a kill
@@ -144,12 +245,14 @@ pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWrite
             .create_new(true)
             .open(path)
             .map_err(|e| UsageError(format!("cannot create the report {shown}: {e}")))?;
-        return Ok(ReportWriter { file });
+        lock_for_this_run(&file, path)?;
+        return Ok(ReportWriter::new(Box::new(file), 0));
     };
     let keep = &resumed.keep;
-    let mut file = OpenOptions::new()
-        .append(true)
-        .open(path)
+    // A second descriptor of the same open file: it shares the lock.
+    let mut file = resumed
+        .file
+        .try_clone()
         .map_err(|e| UsageError(format!("cannot open the report {shown}: {e}")))?;
     let length = file.metadata().map(|m| m.len()).unwrap_or(keep.length);
     if keep.length < length {
@@ -164,7 +267,8 @@ pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWrite
         file.write_all(b"\n")
             .map_err(|e| UsageError(format!("cannot write the report {shown}: {e}")))?;
     }
-    Ok(ReportWriter { file })
+    let length = keep.length + u64::from(keep.needs_newline);
+    Ok(ReportWriter::new(Box::new(file), length))
 }
 
 /// How much of an existing report to keep.
@@ -175,10 +279,8 @@ struct Keep {
     needs_newline: bool,
 }
 
-fn read_back(path: &Path, max_line: u64) -> Result<(Previous, Keep), UsageError> {
+fn read_back(file: &File, path: &Path, max_line: u64) -> Result<(Previous, Keep), UsageError> {
     let shown = path.display();
-    let file =
-        File::open(path).map_err(|e| UsageError(format!("cannot read the report {shown}: {e}")))?;
     let mut reader = BufReader::new(file);
     let mut previous = Previous::default();
     let mut keep = Keep {
@@ -221,11 +323,99 @@ fn read_back(path: &Path, max_line: u64) -> Result<(Previous, Keep), UsageError>
         }
         previous
             .done
-            .insert(line.line, fingerprint(line.id.as_deref()))
-            .map_err(|e| UsageError(format!("{shown} {e}; is it the report of one run?")))?;
+            .push(line.line, fingerprint(line.id.as_deref()));
         *previous.outcomes.entry(line.outcome).or_default() += 1;
         keep.length += n as u64;
         keep.needs_newline = !complete;
     }
+    previous
+        .done
+        .sort()
+        .map_err(|e| UsageError(format!("{shown} {e}; is it the report of one run?")))?;
     Ok((previous, keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Bytes kept in memory; the write number `fail_at` (from 0) writes half its bytes and
+    /// fails, as a full disk does.
+    struct HalfFull {
+        bytes: Arc<Mutex<Vec<u8>>>,
+        writes: usize,
+        fail_at: usize,
+    }
+
+    impl Sink for HalfFull {
+        fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            let mut kept = self.bytes.lock().unwrap();
+            self.writes += 1;
+            if self.writes - 1 == self.fail_at {
+                kept.extend_from_slice(&bytes[..bytes.len() / 2]);
+                return Err(std::io::Error::other("No space left on device"));
+            }
+            kept.extend_from_slice(bytes);
+            Ok(())
+        }
+
+        fn cut_to(&mut self, length: u64) -> std::io::Result<()> {
+            self.bytes.lock().unwrap().truncate(length as usize);
+            Ok(())
+        }
+
+        fn sync(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn line(n: u64) -> ReportLine {
+        ReportLine {
+            line: n,
+            id: Some(format!("bank-user-{n}")),
+            outcome: "MX_OK".into(),
+            http_status: Some(200),
+            attempts: 1,
+            elapsed_ms: 1,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn rows_done_are_found_by_line_and_a_huge_line_costs_no_more_than_any_other() {
+        let mut done = DoneRows::default();
+        for (line, print) in [(7, 70), (2, 20), (1_000_000_000_000, 9), (3, 30)] {
+            done.push(line, print);
+        }
+        done.sort().unwrap();
+        assert_eq!(done.count(), 4);
+        assert_eq!(
+            [2, 3, 4, 7, 1_000_000_000_000].map(|line| done.get(line)),
+            [Some(20), Some(30), None, Some(70), Some(9)]
+        );
+        assert!(done.rows.capacity() < 100);
+        done.push(3, 31);
+        assert_eq!(done.sort().unwrap_err(), "holds input line 3 twice");
+    }
+
+    #[test]
+    fn a_line_cut_off_by_a_failed_write_is_removed_and_nothing_is_appended_after_it() {
+        let bytes = Arc::new(Mutex::new(b"{\"earlier\":1}\n".to_vec()));
+        let start = bytes.lock().unwrap().len() as u64;
+        let sink = HalfFull {
+            bytes: bytes.clone(),
+            writes: 0,
+            fail_at: 2,
+        };
+        let mut writer = ReportWriter::new(Box::new(sink), start);
+        writer.append(&line(2)).unwrap();
+        writer.append(&line(3)).unwrap();
+        assert!(writer.append(&line(4)).is_err());
+        assert!(writer.append(&line(5)).is_err(), "no line after a failure");
+        let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
+        assert!(text.ends_with('\n'), "whole lines only: {text}");
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.contains("bank-user-4") && !text.contains("bank-user-5"));
+    }
 }

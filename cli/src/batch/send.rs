@@ -1,10 +1,12 @@
 //! The second pass: rows sent on `--concurrency` threads sharing one client, each row reported
 //! as it finishes. The reading thread hands rows to the workers through a short queue (memory
 //! stays flat); a row is either sent and reported, or neither (then `--resume` sends it): a
-//! row is dropped unsent only after Ctrl-C, before its request went out.
+//! row is dropped unreported only once the run stops (Ctrl-C, or a server's `Retry-After`
+//! longer than a pause may last), before its request went out or after MX answered it only
+//! with such a `Retry-After` (MX processed nothing).
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -13,19 +15,19 @@ use std::time::{Duration, Instant};
 use mx_sso::{Call, Client, Error, Event, Status};
 
 use super::input::{Fatal, Item, Row, Rows, Shape};
-use super::pace::{Gate, Pacer};
+use super::lock;
+use super::pace::{Pacer, Pause};
 use super::progress::Progress;
 use super::report::{DoneRows, ReportLine, ReportWriter};
 
 /// What the second pass needs besides the rows.
-pub struct Sender<'a> {
+pub struct SecondPass<'a> {
     pub client: &'a Client,
     pub shape: &'a Shape,
     pub done: &'a DoneRows,
     pub report: Arc<Mutex<ReportWriter>>,
     pub progress: Arc<Progress>,
-    pub gate: Arc<Gate>,
-    pub pacer: Pacer,
+    pub pacer: Arc<Pacer>,
     pub stop: Arc<AtomicBool>,
     pub concurrency: usize,
     /// Check rows before queueing them (the first pass found bad rows: `--skip-invalid`).
@@ -43,37 +45,104 @@ pub struct Ended {
     pub report_error: Option<String>,
 }
 
+/// Times a row is sent again after a server's `Retry-After` outlasted its call's deadline (MX
+/// processed nothing; the re-send waits for the pause that answer set); then its failure is
+/// reported.
+const MAX_RESENDS: u32 = 3;
+
+/// What the client's events said about the call this worker is making (the handler runs on
+/// the calling thread).
+#[derive(Clone, Copy, Default)]
+struct Trace {
+    /// Requests of the call so far (retries and read-backs included).
+    attempts: u32,
+    /// The last answer's HTTP status.
+    http_status: Option<u16>,
+    /// The last answer's `Retry-After` when the call did not wait for it (no retry followed).
+    unwaited: Option<Duration>,
+    /// When the last attempt ended.
+    at: Option<Instant>,
+}
+
+impl Trace {
+    /// True when the call ended on a 429 or 503 whose `Retry-After` asked for more than the
+    /// call had left of `timeout` (the library then gives up without waiting): MX processed
+    /// nothing and asked to be called again later.
+    fn outlasted_deadline(&self, call_started: Instant, timeout: Duration) -> bool {
+        let (Some(wait), Some(at)) = (self.unwaited, self.at) else {
+            return false;
+        };
+        let left = timeout.saturating_sub(at.saturating_duration_since(call_started));
+        matches!(self.http_status, Some(429 | 503)) && wait > left
+    }
+}
+
 thread_local! {
-    /// The last attempt of the row this worker is sending: (attempts, HTTP status), from the
-    /// client's events (the handler runs on the calling thread).
-    static TRACE: Cell<(u32, Option<u16>)> = const { Cell::new((0, None)) };
+    static TRACE: Cell<Trace> = const {
+        Cell::new(Trace { attempts: 0, http_status: None, unwaited: None, at: None })
+    };
 }
 
 /// The client's event handler for a batch: keeps each worker's trace, and turns a server's
-/// `Retry-After` into a pause of every worker.
-pub fn event_handler(gate: Arc<Gate>, progress: Arc<Progress>) -> mx_sso::EventHandler {
+/// `Retry-After` into a pause of every worker; a wait longer than the pacer keeps stops the run
+/// (`stop`), as Ctrl-C does, instead of stalling it.
+pub fn event_handler(
+    pacer: Arc<Pacer>,
+    progress: Arc<Progress>,
+    stop: Arc<AtomicBool>,
+) -> mx_sso::EventHandler {
+    let announced = AtomicBool::new(false);
     Arc::new(move |event: &Event| {
-        TRACE.with(|t| t.set((event.attempt, event.http_status)));
-        if let Some(ms) = event.retry_after_ms {
-            let wait = Duration::from_millis(ms);
-            if gate.pause_for(wait) && wait >= Duration::from_secs(1) {
-                progress.note(&format!(
-                    "the server answered {} with Retry-After: every worker pauses {:.1} s",
-                    event.http_status.map_or("?".to_string(), |s| s.to_string()),
-                    wait.as_secs_f64()
-                ));
+        let asked = event.retry_after_ms.map(Duration::from_millis);
+        TRACE.with(|t| {
+            t.set(Trace {
+                attempts: event.attempt,
+                http_status: event.http_status,
+                unwaited: asked.filter(|_| event.retry_in_ms.is_none()),
+                at: Some(Instant::now()),
+            })
+        });
+        let Some(wait) = asked else {
+            return;
+        };
+        let status = event.http_status.map_or("?".to_string(), |s| s.to_string());
+        match pacer.pause_for(wait) {
+            Pause::Extended if wait >= Duration::from_secs(1) => progress.note(&format!(
+                "the server answered {status} with Retry-After: every worker pauses {}",
+                seconds(wait)
+            )),
+            Pause::TooLong => {
+                stop.store(true, Ordering::SeqCst);
+                if !announced.swap(true, Ordering::Relaxed) {
+                    progress.note(&format!(
+                        "the server answered {status} with Retry-After: {}, longer than a pause \
+                         may last (timeout_ms, {}): stopping after the rows in flight",
+                        seconds(wait),
+                        seconds(pacer.max_pause())
+                    ));
+                }
             }
+            _ => {}
         }
     })
 }
 
-impl Sender<'_> {
+/// `2.5 s`, or "more than a day" for the absurd waits a server can ask for.
+pub fn seconds(d: Duration) -> String {
+    if d > Duration::from_secs(24 * 3600) {
+        "more than a day".to_string()
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+impl SecondPass<'_> {
     /// Sends every row of `rows` not yet done; stops taking rows once `stop` is set.
     pub fn run(&self, rows: Rows) -> Ended {
         let (queue, taken) = sync_channel::<Row>(self.concurrency * 2);
         let taken = Mutex::new(taken);
         let failure = Mutex::new(None::<String>);
-        let sent = std::sync::atomic::AtomicU64::new(0);
+        let sent = AtomicU64::new(0);
         let mut fatal = None;
         thread::scope(|scope| {
             for _ in 0..self.concurrency {
@@ -86,8 +155,9 @@ impl Sender<'_> {
                 let item = match item {
                     Ok(item) => item,
                     Err(e) => {
+                        // The file changed since it was checked. No more rows are read, but the
+                        // rows queued are still sent: every row before this line is reported.
                         fatal = Some(e);
-                        self.stop.store(true, Ordering::Relaxed);
                         break;
                     }
                 };
@@ -134,39 +204,68 @@ impl Sender<'_> {
     fn work(
         &self,
         taken: &Mutex<Receiver<Row>>,
-        sent: &std::sync::atomic::AtomicU64,
+        sent: &AtomicU64,
         failure: &Mutex<Option<String>>,
     ) {
         loop {
-            let row = match taken.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+            let row = match lock(taken).recv() {
                 Ok(row) => row,
                 Err(_) => return,
             };
-            if !self.gate.wait(&self.stop) || !self.pacer.wait_turn(&self.stop) {
-                continue;
+            if let Some(line) = self.send(row, sent) {
+                self.write(&line, failure);
             }
-            TRACE.with(|t| t.set((0, None)));
-            sent.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Sends one row; its report line, or `None` when it is left to `--resume`: the run
+    /// stopped before it was sent, or while MX was asking it to come back later.
+    fn send(&self, row: Row, sent: &AtomicU64) -> Option<ReportLine> {
+        let timeout = Duration::from_millis(self.client.options().timeout_ms);
+        let call = Call::new(row.id.as_deref(), row.body.as_deref());
+        let mut attempts = 0;
+        let mut elapsed = Duration::ZERO;
+        let mut resends = 0;
+        loop {
+            if !self.pacer.wait_turn(&self.stop) {
+                return None;
+            }
+            if resends == 0 {
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
+            TRACE.with(|t| t.set(Trace::default()));
             let started = Instant::now();
-            let result = self.client.call(
-                self.shape.op,
-                &Call::new(row.id.as_deref(), row.body.as_deref()),
-            );
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            let (attempts, http_status) = TRACE.with(Cell::get);
-            let line = match result {
-                Ok(_) => ReportLine {
-                    line: row.line,
-                    id: row.label,
-                    outcome: Status::Ok.name().to_string(),
-                    http_status,
-                    attempts,
-                    elapsed_ms,
-                    message: None,
-                },
-                Err(error) => failed_line(row.line, row.label, &error, attempts, elapsed_ms),
+            let result = self.client.call(self.shape.op, &call);
+            elapsed += started.elapsed();
+            let trace = TRACE.with(Cell::get);
+            let elapsed_ms = elapsed.as_millis() as u64;
+            let error = match result {
+                Ok(_) => {
+                    return Some(ReportLine {
+                        line: row.line,
+                        id: row.label,
+                        outcome: Status::Ok.name().to_string(),
+                        http_status: trace.http_status,
+                        attempts: attempts + trace.attempts,
+                        elapsed_ms,
+                        message: None,
+                    })
+                }
+                Err(error) => error,
             };
-            self.write(&line, failure);
+            attempts += error.attempts().unwrap_or(trace.attempts);
+            if trace.outlasted_deadline(started, timeout) {
+                if self.stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+                if resends < MAX_RESENDS {
+                    resends += 1;
+                    continue;
+                }
+            }
+            return Some(failed_line(
+                row.line, row.label, &error, attempts, elapsed_ms,
+            ));
         }
     }
 
@@ -194,24 +293,18 @@ impl Sender<'_> {
     /// Appends the row's line and counts it; a report that cannot be written stops the run (a
     /// row sent but not recorded is sent again by `--resume`).
     fn write(&self, line: &ReportLine, failure: &Mutex<Option<String>>) {
-        let written = self
-            .report
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .append(line);
+        let written = lock(&self.report).append(line);
         match written {
             Ok(()) => self.progress.row_done(&line.outcome),
             Err(e) => {
                 self.stop.store(true, Ordering::Relaxed);
-                failure
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert_with(|| e.to_string());
+                lock(failure).get_or_insert_with(|| e.to_string());
             }
         }
     }
 }
 
+/// The report line of a row whose last call failed with `error`; `attempts` over all its calls.
 fn failed_line(
     line: u64,
     label: Option<String>,
@@ -224,7 +317,7 @@ fn failed_line(
         id: label,
         outcome: error.status().name().to_string(),
         http_status: error.http_status(),
-        attempts: error.attempts().unwrap_or(attempts),
+        attempts,
         elapsed_ms,
         message: Some(error.to_string()),
     }

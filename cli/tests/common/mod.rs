@@ -129,10 +129,65 @@ pub fn run(emu: &Emulator, args: &[&str]) -> Run {
     Run::from_output(command(emu, args).output().expect("run mx-sso"))
 }
 
+/// The batch most tests run: `batch INPUT --op user.update --status DISABLED --report REPORT`,
+/// then `extra`.
+pub fn batch_args<'a>(input: &'a Path, report: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "batch",
+        input.to_str().unwrap(),
+        "--op",
+        "user.update",
+        "--status",
+        "DISABLED",
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Runs [`batch_args`] against `emu` to the end.
+pub fn batch(emu: &Emulator, input: &Path, report: &Path, extra: &[&str]) -> Run {
+    run(emu, &batch_args(input, report, extra))
+}
+
+/// Runs `mx-sso args...` against `emu` to the end, killing it (and failing the test) if it has
+/// not ended after `limit`: for runs whose bug would be a hang. (A guard against hanging, not a
+/// measure of speed: the limit is many times what the run needs.)
+#[cfg(unix)]
+pub fn run_or_kill_after(emu: &Emulator, args: &[&str], limit: std::time::Duration) -> Run {
+    use std::sync::mpsc;
+    let child = command(emu, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mx-sso");
+    let pid = child.id() as libc::pid_t;
+    let (finished, wait) = mpsc::channel::<()>();
+    let guard = std::thread::spawn(move || {
+        let expired = wait.recv_timeout(limit) == Err(mpsc::RecvTimeoutError::Timeout);
+        if expired {
+            // SAFETY: kill(2) on our own child's pid. Not yet reaped unless the limit expired in
+            // the instant between wait_with_output returning and `finished` being dropped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        expired
+    });
+    let output = child.wait_with_output().expect("wait for mx-sso");
+    drop(finished);
+    assert!(
+        !guard.join().unwrap(),
+        "mx-sso was still running after {limit:?}: killed"
+    );
+    Run::from_output(output)
+}
+
 /// The report's lines, each checked to hold no secret.
 pub fn report(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).expect("read the report");
-    assert!(!text.contains(SECRET_KEY), "the key in the report");
+    for secret in [SECRET_KEY, SECRET_RESPONSE] {
+        assert!(!text.contains(secret), "a secret in the report: {text}");
+    }
     assert!(
         text.is_empty() || text.ends_with('\n'),
         "a cut-off last line"
