@@ -123,10 +123,11 @@ pub(crate) fn enum_field<T: for<'de> Deserialize<'de>>(
     value: Value,
     accepted: &[&str],
 ) -> Result<T, Error> {
-    let shown = shown(&value);
-    serde_json::from_value(value).map_err(|_| {
+    // Deserialized from a borrow so that the rejected value is only formatted on failure.
+    T::deserialize(&value).map_err(|_| {
         Error::Validation(format!(
-            "{field} is {shown}; accepted values: {}",
+            "{field} is {}; accepted values: {}",
+            shown(&value),
             accepted.join(" or ")
         ))
     })

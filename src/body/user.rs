@@ -337,6 +337,19 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_enumeration_value_is_shown_in_the_message() {
+        assert_validation(
+            r#"{"status": "disabled"}"#,
+            r#"status is "disabled"; accepted values: ENABLED or DISABLED"#,
+        );
+        assert_validation(
+            r#"{"status": 1}"#,
+            "status is a number; accepted values: ENABLED or DISABLED",
+        );
+        assert_validation(r#"{"sex": null}"#, "sex is null; accepted values: ");
+    }
+
+    #[test]
     fn every_documented_field_with_good_and_bad_values() {
         // (field, good JSON values, bad JSON values)
         let table: &[(&str, &[&str], &[&str])] = &[
