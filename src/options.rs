@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::redact::shown_url;
 use crate::url::{check_id, split_host_port};
 
 /// MX's production host for the SSO API v2.
@@ -136,7 +137,7 @@ fn shown(key: &str, value: &dyn std::fmt::Debug) -> String {
     let text = format!("{value:?}");
     match key {
         "api_key" if text != "None" => "Some(\"***\")".to_string(),
-        "proxy" => crate::proxy::mask_credentials(&text),
+        "proxy" => crate::redact::mask_credentials(&text),
         _ => text,
     }
 }
@@ -243,9 +244,11 @@ pub struct BaseUrl {
 
 impl BaseUrl {
     pub fn parse(url: &str, allow_insecure_http: bool) -> Result<Self, Error> {
+        // The URL is shown with credentials and query masked: either may hold a secret.
+        let shown = shown_url(url);
         let bad = |why: &str| {
             Err(Error::InvalidArgument(format!(
-                "base_url {url:?} {why}; expected a URL such as {DEFAULT_BASE_URL}"
+                "base_url {shown:?} {why}; expected a URL such as {DEFAULT_BASE_URL}"
             )))
         };
         let (https, rest) = if let Some(rest) = url.strip_prefix("https://") {
@@ -274,7 +277,7 @@ impl BaseUrl {
         }
         if !https && !allow_insecure_http && !is_loopback(host) {
             return Err(Error::InvalidArgument(format!(
-                "base_url {url:?} uses plain http:// to a host that is not loopback; the API key \
+                "base_url {shown:?} uses plain http:// to a host that is not loopback; the API key \
                  would travel in clear text. Use https://, or set allow_insecure_http to true"
             )));
         }
@@ -372,6 +375,22 @@ mod tests {
             "https://h b",
         ] {
             assert!(ok(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_refused_base_url_shows_no_credentials_or_query() {
+        for (url, shown) in [
+            ("https://u:SECRET@h", "https://***@h"),
+            ("https://h/?k=SECRET&c=x", "https://h/?***"),
+            ("https://h#SECRET", "https://h#***"),
+            ("ftp://u:SECRET@h", "ftp://***@h"),
+            ("http://u:SECRET@10.0.0.1 /x", "http://***@10.0.0.1 /x"),
+            ("http://u:SECRET@10.0.0.1", "http://***@10.0.0.1"),
+        ] {
+            let message = BaseUrl::parse(url, false).unwrap_err().to_string();
+            assert!(!message.contains("SECRET"), "{message}");
+            assert!(message.contains(shown), "{shown} not in {message}");
         }
     }
 }

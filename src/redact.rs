@@ -38,6 +38,27 @@ pub(crate) fn mask_query_key(text: &str) -> String {
     out
 }
 
+/// `scheme://user:password@host` becomes `scheme://***@host`. Everything up to the last `@`
+/// is masked, not just the authority: a password may hold a `/`, and masking too much in a
+/// proxy URL costs nothing.
+pub(crate) fn mask_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    match rest.rfind('@') {
+        Some(at) if scheme.is_empty() => format!("***{}", &rest[at..]),
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+/// A URL as a message shows it: credentials masked as by [`mask_credentials`], and a query or
+/// fragment (where an API key would sit) replaced by `***`.
+pub(crate) fn shown_url(url: &str) -> String {
+    match url.find(['?', '#']) {
+        Some(i) => format!("{}{}***", mask_credentials(&url[..i]), &url[i..=i]),
+        None => mask_credentials(url),
+    }
+}
+
 /// The byte offset of the next `k=` that starts a query parameter (preceded by `?` or `&`).
 fn find_key_param(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::http::tunnel::{basic_credentials, TunnelSettings};
 use crate::options::BaseUrl;
+use crate::redact::mask_credentials;
 use crate::url::split_host_port;
 
 /// The variables curl reads for an `https://` URL, in its order: the scheme's own, then
@@ -54,18 +55,6 @@ impl Proxy {
             label: self.label.clone(),
             user_agent: user_agent.to_string(),
         }
-    }
-}
-
-/// `scheme://user:password@host` becomes `scheme://***@host`. Everything up to the last `@`
-/// is masked, not just the authority: a password may hold a `/`, and masking too much in a
-/// proxy URL costs nothing.
-pub(crate) fn mask_credentials(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    match rest.rfind('@') {
-        Some(at) if scheme.is_empty() => format!("***{}", &rest[at..]),
-        Some(at) => format!("{scheme}://***{}", &rest[at..]),
-        None => url.to_string(),
     }
 }
 
