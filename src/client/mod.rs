@@ -96,7 +96,7 @@ impl Client {
         let operation = Operation::from_name(operation);
         match operation {
             Ok(op) => self.call(op, call),
-            Err(e) => self.refuse(e),
+            Err(e) => self.refuse(None, e),
         }
     }
 
@@ -118,7 +118,7 @@ impl Client {
         update: &UserUpdate,
     ) -> Result<String, Error> {
         if let Err(e) = update.validate().and_then(|()| self.strict_extra(update)) {
-            return self.refuse(e);
+            return self.refuse(Some(Operation::UserUpdate), e);
         }
         let body = update.to_json();
         self.call(

@@ -150,8 +150,10 @@ impl Client {
 
     /// A call refused before an operation could be chosen (an unknown operation name, a typed
     /// body that failed its checks): counted and reported as any refused call.
-    pub(crate) fn refuse(&self, error: Error) -> Result<String, Error> {
-        self.emit_refused(None, None, &error);
+    /// A call refused before anything was checked against its operation: one event (attempt
+    /// 0, `op` named when known) and the counters, as for any refused call.
+    pub(crate) fn refuse(&self, op: Option<Operation>, error: Error) -> Result<String, Error> {
+        self.emit_refused(op, None, &error);
         let result = Err(error);
         self.finish(&result);
         result
@@ -613,8 +615,8 @@ fn credential<'a>(
 ) -> Result<&'a str, Error> {
     given.or(own).ok_or_else(|| {
         Error::InvalidArgument(format!(
-            "{name} is NULL and the client has no {name} option; pass it, or set the client's \
-             {name} option (the default client reads {env})"
+            "no {name}: the call gave none and the client has no {name} option; set the option \
+             when making the client (the default client reads {env})"
         ))
     })
 }

@@ -126,9 +126,14 @@ impl Args {
 
     /// Safety: every pointer is NULL or a NUL-terminated string valid for the call.
     unsafe fn read<'a>(&self) -> Result<Call<'a>, Error> {
-        let credential = |name: &str, ptr| {
+        let credential = |name: &str, ptr: *const c_char| {
             if self.nullable_credentials {
                 opt_str(name, ptr)
+            } else if ptr.is_null() {
+                Err(Error::InvalidArgument(format!(
+                    "{name} is NULL; mx_update_user and mx_client_update_user require it (the \
+                     other functions and mx_client_call take NULL for the client's {name} option)"
+                )))
             } else {
                 arg_str(name, ptr).map(Some)
             }
@@ -165,7 +170,8 @@ impl Args {
 }
 
 /// Runs `op` on the client `client()` gives, with the arguments `args`, filling `out_buf`.
-/// Argument mistakes found after the client is known count as refused calls of that client.
+/// Argument mistakes found after the client is known (a NULL `out_buf` included) count as
+/// refused calls of that client, with their event naming the operation.
 ///
 /// Safety: as [`Args::read`] and [`with_out_buf`].
 pub(super) unsafe fn call_op<'c>(
@@ -174,11 +180,28 @@ pub(super) unsafe fn call_op<'c>(
     args: Args,
     out_buf: *mut *mut c_char,
 ) -> mx_status {
+    if out_buf.is_null() {
+        // Nowhere to put the error object; the refusal still reaches the counters and events.
+        boundary(
+            || (),
+            || {
+                if let Ok(client) = client() {
+                    let refusal = Error::InvalidArgument("out_buf is NULL".into());
+                    let _ = client.refuse(op().ok(), refusal);
+                }
+            },
+        );
+        return mx_status::MX_ERR_INVALID_ARGUMENT;
+    }
     with_out_buf(out_buf, || {
         let client = client()?;
-        match op().and_then(|op| args.read().map(|call| (op, call))) {
-            Ok((op, call)) => client.call(op, &call),
-            Err(e) => client.refuse(e),
+        let op = match op() {
+            Ok(op) => op,
+            Err(e) => return client.refuse(None, e),
+        };
+        match args.read() {
+            Ok(call) => client.call(op, &call),
+            Err(e) => client.refuse(Some(op), e),
         }
     })
 }

@@ -163,9 +163,20 @@ static void test_events_and_stats(mx_client *c) {
          MX_ERR_VALIDATION, &out, NULL, "refused update");
   CHECK(r.count == 3 && strstr(r.last[0], "\"attempt\":0"), "refused call event: %s",
         r.last[0]);
+  expect(mx_client_read_user(c, NULL, NULL, NULL, &out), MX_ERR_INVALID_ARGUMENT, &out,
+         "user_guid is NULL", "read with a NULL id");
+  CHECK(r.count == 4 && strstr(r.last[1], "\"op\":\"user.read\"") &&
+            strstr(r.last[1], "\"attempt\":0"),
+        "a refused read names its operation: %s", r.last[1]);
+  /* A NULL out_buf leaves nowhere for the error object, but is an event and is counted. */
+  CHECK(mx_client_read_user(c, NULL, NULL, "c2-new", NULL) == MX_ERR_INVALID_ARGUMENT,
+        "read with out_buf NULL");
+  CHECK(r.count == 5 && strstr(r.last[0], "\"op\":\"user.read\"") &&
+            strstr(r.last[0], "out_buf is NULL"),
+        "a NULL out_buf is an event: %s", r.last[0]);
   CHECK(mx_client_set_event_handler(c, NULL, NULL) == MX_OK, "handler removed");
   expect(mx_client_read_user(c, NULL, NULL, "c2-new", &out), MX_OK, &out, NULL, "no handler");
-  CHECK(r.count == 3, "no event after removal");
+  CHECK(r.count == 5, "no event after removal");
   CHECK(r.leaks == 0, "%d events held the API key", r.leaks);
   expect(mx_client_stats(c, &out), MX_OK, &out, "\"by_outcome\"", "stats");
   CHECK(mx_client_stats(NULL, &out) == MX_ERR_INVALID_ARGUMENT, "stats of NULL");
