@@ -32,6 +32,27 @@ func TestCredentials(t *testing.T) {
 	wantError(t, err, CodeInvalidArgument, 0, "api_key", "MX_SSO_API_KEY")
 }
 
+func TestBaseURLDefaultsToTheEnvironment(t *testing.T) {
+	// As for the default client: credentials from the environment go to its host, never to
+	// MX's production host by default.
+	emu := needEmulator(t)
+	id := emu.newUser(t)
+	t.Setenv("MX_SSO_BASE_URL", emu.baseURL)
+	c, err := NewClient()
+	if err != nil {
+		t.Fatalf("NewClient with MX_SSO_BASE_URL: %v", err)
+	}
+	defer c.Close()
+	if _, err := c.ReadUser(context.Background(), id); err != nil {
+		t.Errorf("base URL from the environment: %v", err)
+	}
+	t.Setenv("MX_SSO_BASE_URL", "ftp://not-a-base-url")
+	if bad, err := NewClient(); bad != nil || !errors.Is(err, ErrInvalidArgument) ||
+		!strings.Contains(err.Error(), "base_url") {
+		t.Errorf("a bad MX_SSO_BASE_URL: client %v, error %v", bad, err)
+	}
+}
+
 func TestBadCredentialsAreRefusedByNewClient(t *testing.T) {
 	for _, tc := range []struct {
 		key, client, option string

@@ -11,9 +11,11 @@ import (
 // library checks every value (a bad one makes NewClient fail with [ErrInvalidArgument]).
 type Option func(*options)
 
-// The environment variables that a client's credentials default to, as the library's default
-// client's do.
+// The environment variables that a client's base URL and credentials default to, as the
+// library's default client's do: a client made without them talks to the host its
+// credentials are for.
 const (
+	baseURLEnv    = "MX_SSO_BASE_URL"
 	apiKeyEnv     = "MX_SSO_API_KEY"
 	clientGUIDEnv = "MX_SSO_CLIENT_GUID"
 )
@@ -37,7 +39,8 @@ type options struct {
 	logger *slog.Logger
 }
 
-// newOptions applies opts, then takes each credential not given from the environment.
+// newOptions applies opts, then takes the base URL and each credential not given from the
+// environment.
 func newOptions(opts []Option) options {
 	var o options
 	for _, opt := range opts {
@@ -50,6 +53,7 @@ func newOptions(opts []Option) options {
 			}
 		}
 	}
+	fromEnv(&o.BaseURL, baseURLEnv)
 	fromEnv(&o.APIKey, apiKeyEnv)
 	fromEnv(&o.ClientGUID, clientGUIDEnv)
 	return o
@@ -88,9 +92,9 @@ func WithLogger(logger *slog.Logger) Option {
 	return func(o *options) { o.logger = logger }
 }
 
-// WithBaseURL sets the server (default https://api2.moneydesktop.com; MX's integration host
-// is https://int-api2.moneydesktop.com). Plain http:// is refused except for loopback hosts
-// unless [WithAllowInsecureHTTP] is set.
+// WithBaseURL sets the server (default: the environment variable MX_SSO_BASE_URL, else
+// https://api2.moneydesktop.com; MX's integration host is https://int-api2.moneydesktop.com).
+// Plain http:// is refused except for loopback hosts unless [WithAllowInsecureHTTP] is set.
 func WithBaseURL(url string) Option {
 	return func(o *options) { o.BaseURL = &url }
 }

@@ -141,6 +141,7 @@ func TestUserUpdateMarshalsOnlyFieldsSet(t *testing.T) {
 }
 
 func TestOptionsMarshalOnlyOptionsSet(t *testing.T) {
+	t.Setenv("MX_SSO_BASE_URL", "")
 	t.Setenv("MX_SSO_API_KEY", "")
 	t.Setenv("MX_SSO_CLIENT_GUID", "")
 	for _, tc := range []struct {
@@ -163,10 +164,16 @@ func TestOptionsMarshalOnlyOptionsSet(t *testing.T) {
 		}
 	}
 
-	// Credentials not given come from the environment, each on its own.
+	// The base URL and credentials not given come from the environment, each on its own.
+	t.Setenv("MX_SSO_BASE_URL", "https://env.example")
+	o := newOptions([]Option{WithBaseURL("https://option.example")})
+	if got, _ := json.Marshal(&o); string(got) != `{"base_url":"https://option.example"}` {
+		t.Errorf("WithBaseURL over the environment: %s", got)
+	}
+	t.Setenv("MX_SSO_BASE_URL", "")
 	t.Setenv("MX_SSO_API_KEY", "env-key")
 	t.Setenv("MX_SSO_CLIENT_GUID", "CLT-env")
-	o := newOptions(nil)
+	o = newOptions(nil)
 	if got, _ := json.Marshal(&o); string(got) != `{"api_key":"env-key","client_guid":"CLT-env"}` {
 		t.Errorf("from the environment: %s", got)
 	}

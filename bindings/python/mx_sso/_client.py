@@ -19,7 +19,9 @@ from ._operations import Operations
 from ._request import encode_text, invoke, take_string
 from ._types import EventHandler, Stats
 
-#: The environment variables that a client's credentials default to (as the default client's).
+#: The environment variables that a client's base URL and credentials default to (as the
+#: default client's): a client made without them talks to the host the credentials are for.
+BASE_URL_ENV = "MX_SSO_BASE_URL"
 API_KEY_ENV = "MX_SSO_API_KEY"
 CLIENT_GUID_ENV = "MX_SSO_CLIENT_GUID"
 
@@ -55,7 +57,8 @@ class Client(Operations):
     ``api_key`` and ``client_guid`` default to the environment variables ``MX_SSO_API_KEY`` and
     ``MX_SSO_CLIENT_GUID``; the key never appears in an error, an event, a log line or a repr.
     Other options are keyword arguments named as the keys of the library's options JSON:
-    ``base_url`` (default ``https://api2.moneydesktop.com``), ``timeout_ms``,
+    ``base_url`` (default ``MX_SSO_BASE_URL``, else ``https://api2.moneydesktop.com``, as for the
+    default client), ``timeout_ms``,
     ``connect_timeout_ms``, ``max_retries``, ``proxy``, ``ca_file``, ``user_agent``,
     ``max_response_bytes``, ``allow_insecure_http``, ``strict_fields``; the library checks them
     (an unknown name or a wrong value raises :class:`InvalidArgumentError` naming it). ``None``
@@ -75,6 +78,8 @@ class Client(Operations):
         on_event: Optional[EventHandler] = None,
         **options: Any,
     ) -> None:
+        if options.get("base_url") is None:
+            options["base_url"] = os.environ.get(BASE_URL_ENV) or None
         options["api_key"] = _credential("api_key", api_key, API_KEY_ENV)
         options["client_guid"] = _credential("client_guid", client_guid, CLIENT_GUID_ENV)
         options_json = _options_json(options)

@@ -205,6 +205,22 @@ def test_credentials_default_to_the_environment(
             assert explicit.read_user(user["guid"])["guid"] == user["guid"]
 
 
+def test_base_url_defaults_to_the_environment(
+    emulator: Emulator, user: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As for the default client: credentials from the environment go to its host, never to
+    # MX's production host by default.
+    monkeypatch.setenv("MX_SSO_BASE_URL", emulator.base_url)
+    with mx_sso.Client() as client:
+        assert client.read_user(user["guid"])["guid"] == user["guid"]
+    monkeypatch.setenv("MX_SSO_BASE_URL", "ftp://not-a-base-url")
+    with pytest.raises(mx_sso.InvalidArgumentError) as caught:
+        mx_sso.Client()
+    assert "base_url" in caught.value.message
+    with mx_sso.Client(base_url=emulator.base_url) as explicit:  # an option wins
+        assert explicit.read_user(user["guid"])["guid"] == user["guid"]
+
+
 def test_a_lone_surrogate_is_refused(emulator: Emulator, client: mx_sso.Client) -> None:
     with pytest.raises(mx_sso.InvalidArgumentError) as caught:
         client.read_user("USR-\ud800")
