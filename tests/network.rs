@@ -89,9 +89,32 @@ fn an_html_success_answer_is_not_blamed_on_mx_either() {
     let text = err.to_string();
     assert_eq!(err.status(), Status::Response);
     assert!(
-        text.contains("Sign in to the network") && text.contains("proxy or gateway"),
+        text.starts_with("the server answered HTTP 200")
+            && text.contains("Sign in to the network")
+            && text.contains("proxy or gateway"),
         "{text}"
     );
+}
+
+#[test]
+fn a_failed_direct_connect_names_the_server_and_says_no_proxy_was_used() {
+    let client = mx_sso::Client::new(Options {
+        base_url: "http://127.0.0.1:1/prefix".into(),
+        api_key: Some(SECRET_KEY.into()),
+        client_guid: Some("CLT-1".into()),
+        proxy: Some(String::new()),
+        max_retries: 0,
+        ..Options::default()
+    })
+    .unwrap();
+    let err = client.read_user("u-1").unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.status(), Status::Transport);
+    assert!(
+        text.starts_with("could not connect to http://127.0.0.1:1 (directly, no proxy)"),
+        "{text}"
+    );
+    assert!(!text.contains(SECRET_KEY));
 }
 
 #[test]

@@ -28,18 +28,19 @@ pub(crate) fn success_body(
     if empty_ok && answer.body.iter().all(u8::is_ascii_whitespace) {
         return Ok("{}".to_string());
     }
-    let not_json = |why: String| Error::Response {
-        status,
-        message: format!("MX answered HTTP {status} but {why}"),
-        attempts,
-    };
     // A body that looks like JSON is likely MX's own answer (under a wrong Content-Type, or cut
     // short), which can hold a login token or widget URLs: never quoted. Anything else (a
-    // gateway's page) is, with a word on where such an answer comes from.
+    // gateway's page) is, with a word on where such an answer comes from, and is not put on MX.
     let json_like = matches!(
         answer.body.iter().find(|b| !b.is_ascii_whitespace()),
         Some(b'{' | b'[')
     );
+    let who = if json_like { "MX" } else { "the server" };
+    let not_json = |why: String| Error::Response {
+        status,
+        message: format!("{who} answered HTTP {status} but {why}"),
+        attempts,
+    };
     let described = || {
         if json_like {
             format!(
@@ -247,9 +248,12 @@ pub(crate) fn attempt_error(
                 Error::Transport { message, attempts }
             }
         }
+        // No proxy was involved (its failures are `AttemptError::Proxy`): the message says
+        // so and names the server, so that a missing or exempted proxy setting shows.
         AttemptError::Connect(e) => Error::Transport {
             message: format!(
-                "could not connect after {attempts} attempt(s): {}",
+                "could not connect to {} (directly, no proxy) after {attempts} attempt(s): {}",
+                origin(&options.base_url),
                 foreign(e.to_string().as_bytes(), secrets)
             ),
             attempts,
@@ -296,6 +300,15 @@ pub(crate) fn attempt_error(
     }
 }
 
+/// `scheme://host[:port]` of a checked base URL (which holds no credentials or query).
+fn origin(base_url: &str) -> &str {
+    let host_start = base_url.find("://").map_or(0, |i| i + 3);
+    match base_url[host_start..].find('/') {
+        Some(i) => &base_url[..host_start + i],
+        None => base_url,
+    }
+}
+
 /// How a server answer is judged, for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
 #[cfg(fuzzing)]
 pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Result<String, Error> {
@@ -316,6 +329,13 @@ pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origin_is_scheme_host_and_port() {
+        assert_eq!(origin("https://h:8443/prefix/x"), "https://h:8443");
+        assert_eq!(origin("http://127.0.0.1:9"), "http://127.0.0.1:9");
+        assert_eq!(origin("https://[::1]/p"), "https://[::1]");
+    }
 
     #[test]
     fn broken_json_is_never_quoted() {
