@@ -43,6 +43,10 @@ pub struct Ended {
     pub fatal: Option<Fatal>,
     /// The report could not be written: the run stopped.
     pub report_error: Option<String>,
+    /// The proxy refused its credentials (407, or 401 to CONNECT): the run stopped, so that a
+    /// wrong password is not sent once per row (a proxy may lock the account). The first
+    /// refusal's message.
+    pub proxy_refused: Option<String>,
 }
 
 /// Times a row is sent again after a server's `Retry-After` outlasted its call's deadline (MX
@@ -142,11 +146,12 @@ impl SecondPass<'_> {
         let (queue, taken) = sync_channel::<Row>(self.concurrency * 2);
         let taken = Mutex::new(taken);
         let failure = Mutex::new(None::<String>);
+        let proxy_refused = Mutex::new(None::<String>);
         let sent = AtomicU64::new(0);
         let mut fatal = None;
         thread::scope(|scope| {
             for _ in 0..self.concurrency {
-                scope.spawn(|| self.work(&taken, &sent, &failure));
+                scope.spawn(|| self.work(&taken, &sent, &failure, &proxy_refused));
             }
             for item in rows {
                 if self.stop.load(Ordering::Relaxed) {
@@ -196,6 +201,9 @@ impl SecondPass<'_> {
             sent: sent.into_inner(),
             fatal,
             report_error: failure.into_inner().unwrap_or_else(|p| p.into_inner()),
+            proxy_refused: proxy_refused
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner()),
         }
     }
 
@@ -206,21 +214,28 @@ impl SecondPass<'_> {
         taken: &Mutex<Receiver<Row>>,
         sent: &AtomicU64,
         failure: &Mutex<Option<String>>,
+        proxy_refused: &Mutex<Option<String>>,
     ) {
         loop {
             let row = match lock(taken).recv() {
                 Ok(row) => row,
                 Err(_) => return,
             };
-            if let Some(line) = self.send(row, sent) {
+            if let Some(line) = self.send(row, sent, proxy_refused) {
                 self.write(&line, failure);
             }
         }
     }
 
     /// Sends one row; its report line, or `None` when it is left to `--resume`: the run
-    /// stopped before it was sent, or while MX was asking it to come back later.
-    fn send(&self, row: Row, sent: &AtomicU64) -> Option<ReportLine> {
+    /// stopped before it was sent, or while MX was asking it to come back later, or the proxy
+    /// refused its credentials (the request never reached MX; the run stops, see `Ended`).
+    fn send(
+        &self,
+        row: Row,
+        sent: &AtomicU64,
+        proxy_refused: &Mutex<Option<String>>,
+    ) -> Option<ReportLine> {
         let timeout = Duration::from_millis(self.client.options().timeout_ms);
         let call = Call::new(row.id.as_deref(), row.body.as_deref());
         let mut attempts = 0;
@@ -254,6 +269,20 @@ impl SecondPass<'_> {
                 Err(error) => error,
             };
             attempts += error.attempts().unwrap_or(trace.attempts);
+            if error.is_proxy_credentials_refused() {
+                // Nothing reached MX: the row is not counted as sent, and --resume sends it.
+                sent.fetch_sub(1, Ordering::Relaxed);
+                self.stop.store(true, Ordering::SeqCst);
+                let mut first = lock(proxy_refused);
+                if first.is_none() {
+                    self.progress.note(&format!(
+                        "{error}: stopping after the rows in flight, so that the password is \
+                         not sent again for every row"
+                    ));
+                    *first = Some(error.to_string());
+                }
+                return None;
+            }
             if trace.outlasted_deadline(started, timeout) {
                 if self.stop.load(Ordering::SeqCst) {
                     return None;
