@@ -5,6 +5,7 @@
 //! lets the rows in flight finish and be reported, and exits 130.
 
 mod csv_lines;
+mod csv_quotes;
 mod csv_rows;
 mod ending;
 mod input;

@@ -187,7 +187,8 @@ impl SecondPass<'_> {
                         self.client
                             .check(self.shape.op, row.id.as_deref(), row.body.as_deref())
                     {
-                        self.refused(row.line, row.label, e.status(), e.to_string(), &failure);
+                        let message = self.shape.row_message(&e);
+                        self.refused(row.line, row.label, e.status(), message, &failure);
                         continue;
                     }
                 }
