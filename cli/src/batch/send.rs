@@ -265,6 +265,8 @@ impl SecondPass<'_> {
                         attempts: attempts + trace.attempts,
                         elapsed_ms,
                         message: None,
+                        op: None,
+                        flags: None,
                     })
                 }
                 Err(error) => error,
@@ -316,6 +318,8 @@ impl SecondPass<'_> {
             attempts: 0,
             elapsed_ms: 0,
             message: Some(message),
+            op: None,
+            flags: None,
         };
         self.write(&line, failure);
     }
@@ -350,5 +354,7 @@ fn failed_line(
         attempts,
         elapsed_ms,
         message: Some(error.to_string()),
+        op: None,
+        flags: None,
     }
 }
