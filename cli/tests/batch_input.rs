@@ -515,3 +515,30 @@ fn a_jsonl_row_with_an_id_or_body_the_operation_does_not_take_is_named() {
     );
     assert!(done.stderr.contains("takes no `body`"), "{}", done.stderr);
 }
+
+#[test]
+fn a_field_set_by_a_column_or_a_body_and_by_a_flag_is_refused_once() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    // `batch` adds --status DISABLED: the file's own `status` column sets it too.
+    let stderr = refused(
+        &emu,
+        "status.csv",
+        b"id,status\nbank-user-1,ENABLED\nbank-user-2,ENABLED\nbank-user-3,ENABLED\n",
+    );
+    assert!(
+        stderr.contains("status is set both by the column `status` and by --status; give it once"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("set both").count(), 1, "said once: {stderr}");
+    assert!(!stderr.contains("more than once"), "{stderr}");
+    let stderr = refused(
+        &emu,
+        "status.jsonl",
+        b"{\"id\": \"bank-user-1\", \"body\": {\"status\": \"ENABLED\"}}\n",
+    );
+    assert!(
+        stderr.contains("status.jsonl:1: status is set both by the row's body and by --status"),
+        "{stderr}"
+    );
+}

@@ -102,6 +102,13 @@ impl CsvRows {
             }
             columns.push(name);
         }
+        if let Some((field, _)) = shape.flag_pairs.iter().find(|(f, _)| columns.contains(f)) {
+            return Err(fatal(format!(
+                "{field} is set both by the column `{field}` and by {}; give it once (remove \
+                 the column or the flag)",
+                body::flag_name(field)
+            )));
+        }
         let id_column = columns.iter().position(|c| c == "id");
         let op = shape.op.name();
         match (shape.takes_id(), id_column) {
