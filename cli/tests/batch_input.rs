@@ -542,3 +542,30 @@ fn a_field_set_by_a_column_or_a_body_and_by_a_flag_is_refused_once() {
         "{stderr}"
     );
 }
+
+#[test]
+fn batch_help_gives_the_concurrency_range() {
+    let emu = emulator();
+    let help = run(&emu, &["batch", "--help"]);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(help.stdout.contains("1 to 256"), "{}", help.stdout);
+    let refused = run(
+        &emu,
+        &[
+            "batch",
+            "x.csv",
+            "--op",
+            "user.read",
+            "--concurrency",
+            "257",
+            "--report",
+            "r.jsonl",
+        ],
+    );
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("between 1 and 256"),
+        "{}",
+        refused.stderr
+    );
+}
