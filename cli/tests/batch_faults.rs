@@ -196,6 +196,15 @@ fn a_retry_after_longer_than_a_pause_may_last_stops_the_run_and_resume_sends_the
             && format!("/user/{}", line["id"].as_str().unwrap()) != refused),
         "{first:?}"
     );
+    // The summary counts as sent the rows in the report, not the one MX refused to process.
+    assert!(
+        stopped
+            .stdout
+            .contains(&format!("; {} sent in", first.len())),
+        "{} in the report:\n{}",
+        first.len(),
+        stopped.stdout
+    );
 
     let resumed = run(&emu, &[&args[..], &["--resume"]].concat());
     assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);

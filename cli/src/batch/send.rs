@@ -242,9 +242,15 @@ impl SecondPass<'_> {
         let mut attempts = 0;
         let mut elapsed = Duration::ZERO;
         let mut resends = 0;
+        // A row left to --resume after its request went out (MX processed nothing) is not
+        // counted as sent: the summary's count is of rows sent and reported.
+        let unsend = || {
+            sent.fetch_sub(1, Ordering::Relaxed);
+            None
+        };
         loop {
             if !self.pacer.wait_turn(&self.stop) {
-                return None;
+                return if resends == 0 { None } else { unsend() };
             }
             if resends == 0 {
                 sent.fetch_add(1, Ordering::Relaxed);
@@ -273,8 +279,7 @@ impl SecondPass<'_> {
             };
             attempts += error.attempts().unwrap_or(trace.attempts);
             if error.is_proxy_credentials_refused() {
-                // Nothing reached MX: the row is not counted as sent, and --resume sends it.
-                sent.fetch_sub(1, Ordering::Relaxed);
+                // Nothing reached MX: --resume sends the row.
                 self.stop.store(true, Ordering::SeqCst);
                 let mut first = lock(proxy_refused);
                 if first.is_none() {
@@ -284,11 +289,11 @@ impl SecondPass<'_> {
                     ));
                     *first = Some(error.to_string());
                 }
-                return None;
+                return unsend();
             }
             if trace.outlasted_deadline(started, timeout) {
                 if self.stop.load(Ordering::SeqCst) {
-                    return None;
+                    return unsend();
                 }
                 if resends < MAX_RESENDS {
                     resends += 1;
