@@ -114,6 +114,13 @@ fn a_proxy_refusing_the_password_stops_the_batch_at_once() {
         stopped.stderr
     );
     let reported = report_by_line(&report);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(!text.contains(PROXY_PASSWORD), "the password in the report");
+    assert!(
+        stopped.stdout.contains("; 0 sent in"),
+        "nothing reached MX: {}",
+        stopped.stdout
+    );
     assert!(
         stopped.stdout.contains(&format!(
             "stopped: {} row(s) not in the report yet",
