@@ -336,9 +336,9 @@ fn jsonl_rows_and_other_operations() {
     assert_eq!(report_by_line(&report)[&2]["http_status"], 204);
 }
 
-/// On a terminal (a pseudo-terminal from script(1)): the bar shows whole rows a second, and
-/// its last line is ended before the summary starts.
-#[cfg(unix)]
+/// On a terminal (a pseudo-terminal from util-linux's script(1), whose flags BSD's lacks): the
+/// bar shows whole rows a second, and its last line is ended before the summary starts.
+#[cfg(target_os = "linux")]
 #[test]
 fn on_a_terminal_the_bar_ends_its_line_and_shows_whole_rates() {
     use std::process::Command;
