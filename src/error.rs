@@ -36,7 +36,13 @@ pub enum Error {
 
     /// DNS, connect, TLS or a connection closed without an answer.
     #[error("{message}")]
-    Transport { message: String, attempts: u32 },
+    Transport {
+        message: String,
+        attempts: u32,
+        /// The proxy answered CONNECT with 407 (or 401): it refused the credentials of the
+        /// proxy setting, or asked for some. See [`Error::is_proxy_credentials_refused`].
+        proxy_credentials_refused: bool,
+    },
 
     /// A 2xx answer whose body is not JSON or is larger than allowed.
     #[error("{message}")]
@@ -85,6 +91,21 @@ impl Error {
         }
     }
 
+    /// True when the proxy refused the credentials of the proxy setting (or asked for some it
+    /// was not given): it answered CONNECT with 407 or 401. Such a call is never retried, and a
+    /// caller making many calls should stop making them until the proxy setting is fixed: each
+    /// further call sends the wrong password again, and a proxy may lock the account. The
+    /// error is still [`Status::Transport`] with the same message.
+    pub fn is_proxy_credentials_refused(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport {
+                proxy_credentials_refused: true,
+                ..
+            }
+        )
+    }
+
     /// MX's own `error` text, when the server sent one.
     pub fn mx_error(&self) -> Option<&str> {
         match self {
@@ -118,9 +139,14 @@ impl Error {
                 message,
                 attempts: total,
             },
-            Error::Transport { message, .. } => Error::Transport {
+            Error::Transport {
+                message,
+                proxy_credentials_refused,
+                ..
+            } => Error::Transport {
                 message,
                 attempts: total,
+                proxy_credentials_refused,
             },
             Error::Response {
                 status, message, ..
@@ -167,9 +193,11 @@ impl Error {
             Error::Transport {
                 message: m,
                 attempts,
+                proxy_credentials_refused,
             } => Error::Transport {
                 message: message(&m),
                 attempts,
+                proxy_credentials_refused,
             },
             Error::Response {
                 status,
@@ -256,6 +284,7 @@ mod tests {
             Error::Transport {
                 message: "refused".into(),
                 attempts: 1,
+                proxy_credentials_refused: false,
             },
             Error::Response {
                 status: 200,

@@ -351,6 +351,7 @@ fn a_wrong_password_is_sent_once_and_named_as_the_proxys_refusal() {
     let text = err.to_string();
     assert_eq!(err.status(), Status::Transport, "{text}");
     assert_eq!(err.attempts(), Some(1), "never retried: {text}");
+    assert!(err.is_proxy_credentials_refused(), "{text}");
     assert_eq!(
         proxy.connects(),
         1,
@@ -370,6 +371,7 @@ fn a_wrong_password_is_sent_once_and_named_as_the_proxys_refusal() {
     let err = out.call(&client, &id).unwrap_err();
     let text = err.to_string();
     assert_eq!(err.attempts(), Some(1), "{text}");
+    assert!(err.is_proxy_credentials_refused(), "{text}");
     assert_eq!(proxy.connects(), 2, "one more CONNECT: {text}");
     assert!(
         text.contains("requires authentication (HTTP 407 Proxy Authentication Required)")
@@ -410,6 +412,7 @@ fn a_proxy_that_is_down_or_refuses_the_tunnel_says_so() {
     );
     // Nothing reached the proxy, let alone MX: a connect failure, retried as usual.
     assert_eq!(err.attempts(), Some(3), "{text}");
+    assert!(!err.is_proxy_credentials_refused(), "{text}");
 
     // A proxy whose policy allows CONNECT to port 443 only.
     let strict = Tinyproxy::start("ConnectPort 443");
@@ -422,6 +425,10 @@ fn a_proxy_that_is_down_or_refuses_the_tunnel_says_so() {
         "{text}"
     );
     assert_eq!(err.attempts(), Some(1), "a policy refusal is final: {text}");
+    assert!(
+        !err.is_proxy_credentials_refused(),
+        "not a password: {text}"
+    );
     assert_eq!(strict.connects(), 1);
     out.assert_no_secret();
 }

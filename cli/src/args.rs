@@ -193,7 +193,7 @@ pub struct BatchArgs {
     /// The report: one JSON line per input row (refused if it exists, unless --resume)
     #[arg(long, value_name = "REPORT.jsonl", required_unless_present = "dry_run")]
     pub report: Option<PathBuf>,
-    /// Rows sent at once (threads sharing one connection pool)
+    /// Rows sent at once, 1 to 256 (threads sharing one connection pool)
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
     /// At most this many rows started per second, evenly spaced (no burst)

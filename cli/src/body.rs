@@ -62,6 +62,26 @@ pub fn splice(base: &str, pairs: &[(String, String)]) -> String {
     }
 }
 
+/// `--status` for the field `status`.
+pub fn flag_name(field: &str) -> String {
+    format!("--{}", field.replace('_', "-"))
+}
+
+/// The first field flag whose field the JSON object text `json` sets too (a field given twice
+/// is refused by the body rules on every row; this names both places once). `None` as well
+/// when `json` is not an object: its own rules refuse it.
+pub fn flag_also_in<'a>(json: &str, pairs: &'a [(String, String)]) -> Option<&'a str> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let keys: std::collections::HashMap<String, serde::de::IgnoredAny> =
+        serde_json::from_str(json).ok()?;
+    pairs
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .find(|name| keys.contains_key(*name))
+}
+
 /// Field flags as pairs of name and JSON value text.
 pub fn flag_pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
     fields
@@ -95,7 +115,16 @@ pub fn from_args(
 ) -> Result<Option<String>, UsageError> {
     let pairs = flag_pairs(fields);
     Ok(match json {
-        Some(arg) => Some(splice(&json_argument(arg)?, &pairs)),
+        Some(arg) => {
+            let json = json_argument(arg)?;
+            if let Some(field) = flag_also_in(&json, &pairs) {
+                return Err(UsageError(format!(
+                    "{field} is set both by --json and by {}; give it once",
+                    flag_name(field)
+                )));
+            }
+            Some(splice(&json, &pairs))
+        }
         None if pairs.is_empty() => None,
         None => Some(object(&pairs)),
     })
@@ -154,6 +183,18 @@ mod tests {
                 .as_deref(),
             Some(r#"{"sex":"MALE","email":"x"}"#)
         );
+        let err =
+            from_args(Some(r#"{"status":"DISABLED"}"#), &[("status", "ENABLED")]).unwrap_err();
+        assert_eq!(
+            err.0,
+            "status is set both by --json and by --status; give it once"
+        );
+        let err = from_args(
+            Some(r#"{"a":1,"credit_score":1}"#),
+            &[("credit_score", "2")],
+        )
+        .unwrap_err();
+        assert!(err.0.contains("--credit-score"), "{}", err.0);
         let err = from_args(Some("@/nonexistent/body.json"), &[]).unwrap_err();
         assert!(err.0.contains("/nonexistent/body.json"), "{}", err.0);
     }

@@ -196,6 +196,15 @@ fn a_retry_after_longer_than_a_pause_may_last_stops_the_run_and_resume_sends_the
             && format!("/user/{}", line["id"].as_str().unwrap()) != refused),
         "{first:?}"
     );
+    // The summary counts as sent the rows in the report, not the one MX refused to process.
+    assert!(
+        stopped
+            .stdout
+            .contains(&format!("; {} sent in", first.len())),
+        "{} in the report:\n{}",
+        first.len(),
+        stopped.stdout
+    );
 
     let resumed = run(&emu, &[&args[..], &["--resume"]].concat());
     assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
@@ -325,4 +334,53 @@ fn jsonl_rows_and_other_operations() {
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert!(emu.get_user("bank-user-1").is_none() && emu.get_user("bank-user-2").is_none());
     assert_eq!(report_by_line(&report)[&2]["http_status"], 204);
+}
+
+/// On a terminal (a pseudo-terminal from util-linux's script(1), whose flags BSD's lacks): the
+/// bar shows whole rows a second, and its last line is ended before the summary starts.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_the_bar_ends_its_line_and_shows_whole_rates() {
+    use std::process::Command;
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no script(1) to make a terminal");
+        return;
+    }
+    let emu = emulator();
+    seed_users(&emu, 20);
+    let scratch = Scratch::new("terminal");
+    let input = scratch.file("users.csv", users_csv(20, None));
+    let report = scratch.path("report.jsonl");
+    let line = format!(
+        "{} batch {} --op user.update --status DISABLED --report {}",
+        common::BIN,
+        input.display(),
+        report.display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("MX_SSO_BASE_URL", emu.base_url())
+        .env("MX_SSO_API_KEY", emu.api_key())
+        .env("MX_SSO_CLIENT_GUID", emu.client_guid())
+        .env_remove("MX_SSO_CA_FILE")
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(common::SECRET_KEY));
+    assert!(text.contains("rows/s ·"), "no bar: {text:?}");
+    for (at, _) in text.match_indices("/s") {
+        assert!(
+            text[..at].ends_with("rows"),
+            "a rate that is not whole rows a second: {:?}",
+            &text[at.saturating_sub(20)..at + 2]
+        );
+    }
+    let summary = text.find("mx-sso batch: 20 row(s)").expect("the summary");
+    assert!(
+        text[..summary].ends_with('\n'),
+        "the summary starts on the bar's line: {:?}",
+        &text[summary.saturating_sub(40)..summary]
+    );
 }

@@ -54,6 +54,75 @@ fn bad_csv_quoting_is_named_at_the_line_where_the_quote_opens() {
 }
 
 #[test]
+fn quotes_the_csv_reader_would_be_lenient_about_refuse_the_file() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    // Text after a closing quote: read leniently, this row would update `bank-user-2x`.
+    let stderr = refused(&emu, "after.csv", b"id\nbank-user-1\n\"bank-user-2\"x\n");
+    assert_eq!(named_lines(&stderr, "after.csv"), [3], "{stderr}");
+    assert!(
+        stderr.contains("column `id`: text after the quote that closes the field"),
+        "{stderr}"
+    );
+    // A quote inside an unquoted field: read leniently, `bank"-user-2` would be sent.
+    let stderr = refused(
+        &emu,
+        "inside.csv",
+        b"id\r\nbank-user-1\r\nbank\"-user-2\r\n",
+    );
+    assert_eq!(named_lines(&stderr, "inside.csv"), [3], "{stderr}");
+    assert!(
+        stderr.contains("column `id`: a quote inside an unquoted field"),
+        "{stderr}"
+    );
+    // A quote left open in the middle of the file, or in its last row: named where it opens,
+    // not as the control character of the line end it swallowed.
+    for (name, content) in [
+        (
+            "open.csv",
+            &b"id\nbank-user-1\n\"bank-user-2\nbank-user-3\n"[..],
+        ),
+        ("last.csv", b"id\nbank-user-1\n\"bank-user-2"),
+    ] {
+        let stderr = refused(&emu, name, content);
+        assert_eq!(named_lines(&stderr, name), [3], "{stderr}");
+        assert!(
+            stderr.contains("a quote opened on line 3 is not closed")
+                && !stderr.contains("control character"),
+            "{stderr}"
+        );
+    }
+
+    // With --skip-invalid the row is reported, not sent, and the good rows are sent.
+    let scratch = Scratch::new("quotes-skip");
+    let input = scratch.file(
+        "skip.csv",
+        b"id\nbank-user-1\n\"bank-user-2\"x\nbank-user-3\n",
+    );
+    let report = scratch.path("r.jsonl");
+    let done = batch(&emu, &input, &report, &["--skip-invalid"]);
+    assert_eq!(done.code, 1, "{}\n{}", done.stdout, done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines[&3]["outcome"], "MX_ERR_INVALID_ARGUMENT", "{lines:?}");
+    assert_eq!(lines[&3]["attempts"], 0);
+    assert_eq!(lines[&2]["outcome"], "MX_OK");
+    assert_eq!(lines[&4]["outcome"], "MX_OK");
+    assert_eq!(emu.stats().requests, 2, "only the good rows were sent");
+}
+
+#[test]
+fn a_bad_id_is_named_by_its_column() {
+    let emu = emulator();
+    let stderr = refused(&emu, "id.csv", b"id\n\"bank-user-1\n\"\n..\n");
+    assert!(
+        stderr.contains("id.csv:2: `id` contains a control character")
+            && stderr.contains("id.csv:4: `id` is \"..\"")
+            && !stderr.contains("user_guid contains"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_byte_order_mark_is_skipped_at_the_start_and_refused_inside() {
     let emu = emulator();
     seed_users(&emu, 3);
@@ -445,4 +514,58 @@ fn a_jsonl_row_with_an_id_or_body_the_operation_does_not_take_is_named() {
         done.stderr
     );
     assert!(done.stderr.contains("takes no `body`"), "{}", done.stderr);
+}
+
+#[test]
+fn a_field_set_by_a_column_or_a_body_and_by_a_flag_is_refused_once() {
+    let emu = emulator();
+    seed_users(&emu, 3);
+    // `batch` adds --status DISABLED: the file's own `status` column sets it too.
+    let stderr = refused(
+        &emu,
+        "status.csv",
+        b"id,status\nbank-user-1,ENABLED\nbank-user-2,ENABLED\nbank-user-3,ENABLED\n",
+    );
+    assert!(
+        stderr.contains("status is set both by the column `status` and by --status; give it once"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("set both").count(), 1, "said once: {stderr}");
+    assert!(!stderr.contains("more than once"), "{stderr}");
+    let stderr = refused(
+        &emu,
+        "status.jsonl",
+        b"{\"id\": \"bank-user-1\", \"body\": {\"status\": \"ENABLED\"}}\n",
+    );
+    assert!(
+        stderr.contains("status.jsonl:1: status is set both by the row's body and by --status"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn batch_help_gives_the_concurrency_range() {
+    let emu = emulator();
+    let help = run(&emu, &["batch", "--help"]);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(help.stdout.contains("1 to 256"), "{}", help.stdout);
+    let refused = run(
+        &emu,
+        &[
+            "batch",
+            "x.csv",
+            "--op",
+            "user.read",
+            "--concurrency",
+            "257",
+            "--report",
+            "r.jsonl",
+        ],
+    );
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("between 1 and 256"),
+        "{}",
+        refused.stderr
+    );
 }

@@ -334,3 +334,82 @@ fn a_report_of_another_file_is_refused() {
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_eq!(report_by_line(&report).len(), 3);
 }
+
+#[test]
+fn a_resume_with_another_operation_or_other_flags_is_refused() {
+    let emu = emulator();
+    seed_users(&emu, 5);
+    let scratch = Scratch::new("resume-op");
+    let input = scratch.file("users.csv", users_csv(5, None));
+    let report = scratch.path("report.jsonl");
+    // Three rows done by a run of `--op user.update --status DISABLED`.
+    let first = scratch.file("first.csv", users_csv(3, None));
+    let started = batch(&emu, &first, &report, &[]);
+    assert_eq!(started.code, 0, "{}", started.stderr);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("\"op\":\"user.update\""), "{text}");
+    let requests = emu.stats().requests;
+
+    let report_arg = report.to_str().unwrap();
+    let input_arg = input.to_str().unwrap();
+    let other_op = run(
+        &emu,
+        &[
+            "batch",
+            input_arg,
+            "--op",
+            "user.delete",
+            "--report",
+            report_arg,
+            "--resume",
+        ],
+    );
+    assert_eq!(other_op.code, 2, "{}\n{}", other_op.stdout, other_op.stderr);
+    assert!(
+        other_op.stderr.contains("--op user.update")
+            && other_op.stderr.contains("this run is --op user.delete"),
+        "{}",
+        other_op.stderr
+    );
+    let other_flags = run(
+        &emu,
+        &[
+            "batch",
+            input_arg,
+            "--op",
+            "user.update",
+            "--status",
+            "ENABLED",
+            "--report",
+            report_arg,
+            "--resume",
+        ],
+    );
+    assert_eq!(other_flags.code, 2, "{}", other_flags.stderr);
+    assert!(
+        other_flags.stderr.contains("other field flags"),
+        "{}",
+        other_flags.stderr
+    );
+    assert_eq!(
+        emu.stats().requests,
+        requests,
+        "nothing sent by a refused resume"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        text,
+        "report untouched"
+    );
+
+    // The same command resumes.
+    let resumed = batch(&emu, &input, &report, &["--resume"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(report_by_line(&report).len(), 5);
+    for i in 1..=5 {
+        assert_eq!(
+            emu.get_user(&format!("bank-user-{i}")).unwrap()["status"]["name"],
+            "DISABLED"
+        );
+    }
+}

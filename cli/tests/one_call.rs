@@ -391,3 +391,30 @@ fn https_with_a_ca_file() {
     assert_eq!(untrusted.code, 1, "{}", untrusted.stderr);
     assert_eq!(untrusted.error()["error"]["code"], "MX_ERR_TRANSPORT");
 }
+
+#[test]
+fn a_field_set_by_json_and_by_a_flag_is_refused_once_naming_both() {
+    let emu = emulator();
+    emu.add_user("u1").unwrap();
+    let refused = run(
+        &emu,
+        &[
+            "user",
+            "update",
+            "u1",
+            "--json",
+            r#"{"status":"DISABLED"}"#,
+            "--status",
+            "ENABLED",
+        ],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("status is set both by --json and by --status; give it once"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(emu.stats().requests, 0, "nothing was sent");
+}

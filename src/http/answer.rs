@@ -222,6 +222,7 @@ fn tls_error(e: &ureq::Error, attempts: u32, secrets: &Secrets) -> Error {
             foreign(e.to_string().as_bytes(), secrets)
         ),
         attempts,
+        proxy_credentials_refused: false,
     }
 }
 
@@ -245,7 +246,11 @@ pub(crate) fn attempt_error(
             if proxy.timed_out() {
                 Error::Timeout { message, attempts }
             } else {
-                Error::Transport { message, attempts }
+                Error::Transport {
+                    message,
+                    attempts,
+                    proxy_credentials_refused: proxy.refused_credentials(),
+                }
             }
         }
         // No proxy was involved (its failures are `AttemptError::Proxy`): the message says
@@ -257,6 +262,7 @@ pub(crate) fn attempt_error(
                 foreign(e.to_string().as_bytes(), secrets)
             ),
             attempts,
+            proxy_credentials_refused: false,
         },
         AttemptError::ClosedWithoutAnswer(e) => Error::Transport {
             message: format!(
@@ -264,6 +270,7 @@ pub(crate) fn attempt_error(
                 foreign(e.to_string().as_bytes(), secrets)
             ),
             attempts,
+            proxy_credentials_refused: false,
         },
         AttemptError::TooLarge { status, limit } if (200..300).contains(&status) => {
             Error::Response {
@@ -296,6 +303,7 @@ pub(crate) fn attempt_error(
                 foreign(e.to_string().as_bytes(), secrets)
             ),
             attempts,
+            proxy_credentials_refused: false,
         },
     }
 }
@@ -384,5 +392,57 @@ mod tests {
         assert!(is_json_content_type("Application/JSON; charset=utf-8"));
         assert!(is_json_content_type("application/vnd.mx+json"));
         assert!(!is_json_content_type("text/html"));
+    }
+
+    #[test]
+    fn a_proxy_refusing_the_credentials_is_told_apart_by_type() {
+        use super::super::proxy_error::{ProxyError, ProxyFailure};
+        let refusal = |status: u16, reason: &str, sent_credentials: bool| {
+            let proxy = ProxyError {
+                proxy: "proxy.internal:3128 (set by HTTPS_PROXY)".into(),
+                target: "api2.moneydesktop.com:443".into(),
+                failure: ProxyFailure::Refused {
+                    status,
+                    reason: reason.into(),
+                    schemes: vec!["Basic".into()],
+                    sent_credentials,
+                },
+            };
+            attempt_error(
+                AttemptError::Proxy(Box::new(proxy)),
+                1,
+                &Options::default(),
+                Duration::from_secs(30),
+                &Secrets::default(),
+            )
+        };
+        for (status, reason, sent) in [
+            (407, "Proxy Authentication Required", true),
+            (401, "Unauthorized", true),
+            (407, "Proxy Authentication Required", false),
+        ] {
+            let e = refusal(status, reason, sent);
+            assert!(e.is_proxy_credentials_refused(), "{status}: {e}");
+            assert_eq!(e.status(), crate::Status::Transport, "{e}");
+            // The typed flag survives what the call path does to an error afterwards.
+            let e = e.with_attempts(3).map_messages(|m| m.to_string());
+            assert!(e.is_proxy_credentials_refused(), "{e}");
+            assert!(e.to_json().contains("MX_ERR_TRANSPORT"), "{e}");
+            assert!(
+                !e.to_json().contains("credentials_refused"),
+                "C ABI unchanged"
+            );
+        }
+        for (status, reason) in [(403, "Forbidden"), (502, "Bad Gateway")] {
+            let e = refusal(status, reason, true);
+            assert!(!e.is_proxy_credentials_refused(), "{status}: {e}");
+        }
+        let other = Error::Transport {
+            message: "could not connect".into(),
+            attempts: 1,
+            proxy_credentials_refused: false,
+        };
+        assert!(!other.is_proxy_credentials_refused());
+        assert!(!Error::Validation("bad".into()).is_proxy_credentials_refused());
     }
 }

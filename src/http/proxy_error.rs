@@ -100,6 +100,18 @@ impl ProxyError {
         }
     }
 
+    /// Whether the proxy answered CONNECT with 407 or 401: it refused the credentials, or asked
+    /// for some the proxy setting does not have.
+    pub(crate) fn refused_credentials(&self) -> bool {
+        matches!(
+            self.failure,
+            ProxyFailure::Refused {
+                status: 401 | 407,
+                ..
+            }
+        )
+    }
+
     /// Whether the proxy, or reaching it, ran out of time.
     pub(crate) fn timed_out(&self) -> bool {
         matches!(

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use csv::{ByteRecord, Reader, ReaderBuilder};
 
 use super::csv_lines::{line_ends_in, LineEnds};
+use super::csv_quotes::{QuoteCheck, QuoteError, QuoteProblem};
 use super::input::{bom_message, utf8, BadRow, Fatal, Item, Row, Shape, BOM, MAX_ROW_BYTES};
 use crate::body;
 
@@ -29,6 +30,8 @@ pub struct CsvRows {
     line_ends: Rc<RefCell<LineEnds>>,
     /// The file's end was reached: the record read last was ended by it, not by a line end.
     at_end: Rc<Cell<bool>>,
+    /// The quotes the CSV reader was lenient about, shared with [`Bounded`].
+    quotes: Rc<RefCell<QuoteCheck>>,
     ended: bool,
 }
 
@@ -37,6 +40,7 @@ impl CsvRows {
         let record_start = Rc::new(Cell::new(0));
         let line_ends = Rc::new(RefCell::new(LineEnds::default()));
         let at_end = Rc::new(Cell::new(false));
+        let quotes = Rc::new(RefCell::new(QuoteCheck::default()));
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -47,6 +51,7 @@ impl CsvRows {
                 record_start: record_start.clone(),
                 line_ends: line_ends.clone(),
                 at_end: at_end.clone(),
+                quotes: quotes.clone(),
             });
         let mut header = ByteRecord::new();
         let fatal = |message: String| Fatal { line: 1, message };
@@ -65,6 +70,12 @@ impl CsvRows {
             }
         }
         record_start.set(reader.position().byte());
+        if let Some(e) = quotes.borrow_mut().take_before(reader.position().byte()) {
+            return Err(Fatal {
+                line: e.line,
+                message: format!("the header row: {}", e.message(1, None)),
+            });
+        }
         let mut columns = Vec::with_capacity(header.len());
         for (i, name) in header.iter().enumerate() {
             let name = utf8(name, &format!("the header's column {}", i + 1)).map_err(fatal)?;
@@ -90,6 +101,13 @@ impl CsvRows {
                 )));
             }
             columns.push(name);
+        }
+        if let Some((field, _)) = shape.flag_pairs.iter().find(|(f, _)| columns.contains(f)) {
+            return Err(fatal(format!(
+                "{field} is set both by the column `{field}` and by {}; give it once (remove \
+                 the column or the flag)",
+                body::flag_name(field)
+            )));
         }
         let id_column = columns.iter().position(|c| c == "id");
         let op = shape.op.name();
@@ -117,6 +135,7 @@ impl CsvRows {
             record_start,
             line_ends,
             at_end,
+            quotes,
             ended: false,
         })
     }
@@ -139,8 +158,9 @@ impl CsvRows {
         end_line.saturating_sub(inside).max(1)
     }
 
-    /// The current record, which starts at `line`, as an item.
-    fn item(&self, line: u64) -> Result<Item, Fatal> {
+    /// The current record, which starts at `line`, as an item: refused when the CSV reader was
+    /// lenient about one of its quotes (`quote`).
+    fn item(&self, line: u64, quote: Option<QuoteError>) -> Result<Item, Fatal> {
         let bad = |label: Option<String>, message: String| {
             Ok(Item::Bad(BadRow {
                 line,
@@ -154,6 +174,17 @@ impl CsvRows {
             .and_then(|id| std::str::from_utf8(id).ok())
             .filter(|id| !id.is_empty())
             .map(str::to_string);
+        if let Some(quote) = quote {
+            let message = quote.message(line, self.columns.get(quote.field).map(String::as_str));
+            if quote.problem == QuoteProblem::NotClosed {
+                // The rest of the file was read as one field: no row after it can be trusted.
+                return Err(Fatal {
+                    line: quote.line,
+                    message,
+                });
+            }
+            return bad(raw_id, message);
+        }
         if self.record.len() != self.columns.len() {
             let message = format!(
                 "the row has {} field(s) and the header {}; check its commas and quotes",
@@ -219,7 +250,8 @@ impl Iterator for CsvRows {
                 let line = self.start_line(&next);
                 self.record_start.set(next.byte());
                 self.line_ends.borrow_mut().forget_before(next.byte());
-                Some(self.item(line))
+                let quote = self.quotes.borrow_mut().take_before(next.byte());
+                Some(self.item(line, quote))
             }
             Err(e) => Some(Err(Fatal {
                 // The row starts after the line end that ended the previous one (whose line
@@ -250,6 +282,7 @@ struct Bounded {
     /// Set when the file returns its end. The CSV reader reads on only when it needs more input
     /// to finish a record, so a record returned after this was ended by the file's end.
     at_end: Rc<Cell<bool>>,
+    quotes: Rc<RefCell<QuoteCheck>>,
 }
 
 impl Read for Bounded {
@@ -272,6 +305,7 @@ impl Read for Bounded {
         }
         if n > 0 || !buf.is_empty() {
             self.line_ends.borrow_mut().read(self.consumed, &buf[..n]);
+            self.quotes.borrow_mut().read(self.consumed, &buf[..n]);
         }
         self.consumed += n as u64;
         Ok(n)

@@ -24,6 +24,8 @@ pub enum Stop {
     ReportFailed,
     /// A server asked to wait longer than a pause may last.
     ServerWait,
+    /// The proxy refused its credentials: each further row would send the wrong password again.
+    ProxyRefused,
     /// Ctrl-C or SIGTERM.
     Interrupted,
 }
@@ -77,6 +79,16 @@ impl Ending<'_> {
                 seconds(self.refused_wait.unwrap_or_default()),
                 seconds(self.max_pause)
             ),
+            Stop::ProxyRefused => {
+                eprintln!(
+                "mx-sso: {}: stopped after the rows in flight, so that a wrong password is not \
+                 sent once for every row (a proxy may lock the account). Fix the proxy setting \
+                 (the user and password in --options' proxy, HTTPS_PROXY or HTTP_PROXY), then run \
+                 the same command with --resume: the rows the proxy refused never reached MX, \
+                 are not in the report and are sent then",
+                self.ended.proxy_refused.as_deref().unwrap_or("the proxy refused the credentials")
+            )
+            }
             Stop::Interrupted | Stop::No => {}
         }
         let all_ok = self.outcomes.keys().all(|o| o == Status::Ok.name());
@@ -95,6 +107,7 @@ impl Ending<'_> {
         why_stopped(
             self.ended.fatal.is_some(),
             self.report_error().is_some(),
+            self.ended.proxy_refused.is_some(),
             self.refused_wait.is_some(),
             self.stop_flag,
             self.findings.rows.saturating_sub(reported),
@@ -129,7 +142,10 @@ impl Ending<'_> {
             self.report_path.display(),
             findings.rows
         );
-        if matches!(stop, Stop::Interrupted | Stop::ServerWait) {
+        if matches!(
+            stop,
+            Stop::Interrupted | Stop::ServerWait | Stop::ProxyRefused
+        ) {
             let _ = writeln!(
                 out,
                 "stopped: {} row(s) not in the report yet; run the same command with --resume \
@@ -147,6 +163,7 @@ impl Ending<'_> {
 fn why_stopped(
     file_changed: bool,
     report_failed: bool,
+    proxy_refused: bool,
     server_wait: bool,
     stop_flag: bool,
     left: u64,
@@ -157,6 +174,8 @@ fn why_stopped(
         Stop::ReportFailed
     } else if left == 0 {
         Stop::No
+    } else if proxy_refused {
+        Stop::ProxyRefused
     } else if server_wait {
         Stop::ServerWait
     } else if stop_flag {
@@ -171,7 +190,9 @@ fn why_stopped(
 /// when some failed.
 fn exit_status(stop: Stop, all_ok: bool) -> u8 {
     match stop {
-        Stop::FileChanged | Stop::ReportFailed | Stop::ServerWait => exit::FAILED,
+        Stop::FileChanged | Stop::ReportFailed | Stop::ServerWait | Stop::ProxyRefused => {
+            exit::FAILED
+        }
         Stop::Interrupted => exit::INTERRUPTED,
         Stop::No if all_ok => exit::OK,
         Stop::No => exit::FAILED,
@@ -184,23 +205,41 @@ mod tests {
 
     #[test]
     fn a_ctrl_c_after_the_last_row_was_reported_stops_nothing() {
-        let interrupted = why_stopped(false, false, false, true, 0);
+        let interrupted = why_stopped(false, false, false, false, true, 0);
         assert_eq!(interrupted, Stop::No);
         assert_eq!(exit_status(interrupted, true), exit::OK);
         assert_eq!(exit_status(interrupted, false), exit::FAILED);
-        let with_rows_left = why_stopped(false, false, false, true, 3);
+        let with_rows_left = why_stopped(false, false, false, false, true, 3);
         assert_eq!(with_rows_left, Stop::Interrupted);
         assert_eq!(exit_status(with_rows_left, true), exit::INTERRUPTED);
     }
 
     #[test]
     fn a_problem_stops_the_run_whatever_is_left() {
-        assert_eq!(why_stopped(true, true, true, true, 0), Stop::FileChanged);
-        assert_eq!(why_stopped(false, true, true, true, 0), Stop::ReportFailed);
-        assert_eq!(why_stopped(false, false, true, true, 2), Stop::ServerWait);
-        assert_eq!(why_stopped(false, false, true, true, 0), Stop::No);
-        assert_eq!(why_stopped(false, false, false, false, 2), Stop::No);
-        for stop in [Stop::FileChanged, Stop::ReportFailed, Stop::ServerWait] {
+        assert_eq!(
+            why_stopped(true, true, false, true, true, 0),
+            Stop::FileChanged
+        );
+        assert_eq!(
+            why_stopped(false, true, false, true, true, 0),
+            Stop::ReportFailed
+        );
+        assert_eq!(
+            why_stopped(false, false, false, true, true, 2),
+            Stop::ServerWait
+        );
+        assert_eq!(why_stopped(false, false, false, true, true, 0), Stop::No);
+        assert_eq!(why_stopped(false, false, false, false, false, 2), Stop::No);
+        assert_eq!(
+            why_stopped(false, false, true, true, true, 5),
+            Stop::ProxyRefused
+        );
+        for stop in [
+            Stop::FileChanged,
+            Stop::ReportFailed,
+            Stop::ServerWait,
+            Stop::ProxyRefused,
+        ] {
             assert_eq!(exit_status(stop, true), exit::FAILED);
         }
     }

@@ -90,6 +90,17 @@ impl Shape {
         self.op.spec().body.is_some()
     }
 
+    /// The library's refusal of a row, worded for the file: the id is the row's `id` (column or
+    /// key), not the C argument (`user_guid`) the library's message names.
+    pub fn row_message(&self, error: &mx_sso::Error) -> String {
+        let message = error.to_string();
+        let argument = self.op.spec().resource.id_name();
+        match message.strip_prefix(argument) {
+            Some(rest) if self.takes_id() && rest.starts_with(' ') => format!("`id`{rest}"),
+            _ => message,
+        }
+    }
+
     /// The row's label for the report: its id, or a create's or ensure's external guid.
     pub fn label(&self, id: Option<&str>, body: Option<&str>) -> Option<String> {
         if let Some(id) = id {

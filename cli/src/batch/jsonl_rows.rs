@@ -124,6 +124,19 @@ impl JsonlRows {
             return bad(id, format!("{op} takes no `body`: remove it"));
         }
         let pairs = &self.shape.flag_pairs;
+        if let Some(field) = row
+            .body
+            .as_ref()
+            .and_then(|b| body::flag_also_in(b.get(), pairs))
+        {
+            return bad(
+                id,
+                format!(
+                    "{field} is set both by the row's body and by {}; give it once",
+                    body::flag_name(field)
+                ),
+            );
+        }
         let body = match row.body {
             Some(raw) => Some(body::splice(raw.get(), pairs)),
             None if !pairs.is_empty() => Some(body::object(pairs)),

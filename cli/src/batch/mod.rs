@@ -5,6 +5,7 @@
 //! lets the rows in flight finish and be reported, and exits 130.
 
 mod csv_lines;
+mod csv_quotes;
 mod csv_rows;
 mod ending;
 mod input;
@@ -46,9 +47,10 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
     let plan = plan::check_args(args)?;
     let input = Input::new(&args.input, args.format)?;
     let stamp = file_stamp(&input)?;
+    let tag = report::RunTag::new(plan.shape.op.name(), &plan.shape.flag_pairs);
     let resumed = match &args.report {
         // A dry run reads the report to count what is done, and neither locks nor repairs it.
-        Some(path) if args.resume => report::read_previous(path, stamp.0 + 1, !args.dry_run)?,
+        Some(path) if args.resume => report::read_previous(path, stamp.0 + 1, !args.dry_run, &tag)?,
         Some(path) if !args.dry_run => {
             report::check_new(path)?;
             None
@@ -92,7 +94,7 @@ pub fn run(client: Client, args: &BatchArgs) -> Result<u8, UsageError> {
         .report
         .as_deref()
         .ok_or_else(|| UsageError("--report REPORT.jsonl is required".into()))?;
-    let writer = report::open_writer(report_path, resumed.as_ref())?;
+    let writer = report::open_writer(report_path, resumed.as_ref(), &tag)?;
     let report = Arc::new(Mutex::new(writer));
     let stop = Arc::new(AtomicBool::new(false));
     on_interrupt(stop.clone(), report.clone())?;

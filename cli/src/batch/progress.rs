@@ -51,8 +51,16 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{wide_bar} {pos}/{len} rows · {per_sec} · ETA {eta} · {msg}",
+                    "{wide_bar} {pos}/{len} rows · {rate} · ETA {eta} · {msg}",
                 )
+                .map(|style| {
+                    style.with_key(
+                        "rate",
+                        |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                            let _ = out.write_str(&rate_text(state.per_sec()));
+                        },
+                    )
+                })
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_message("0 failed");
@@ -111,11 +119,22 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish();
+            // The bar's last line has no line end of its own: the summary starts below it.
+            eprintln!();
         }
         if let Some((stop, handle)) = lock(&self.ticker).take() {
             drop(stop);
             let _ = handle.join();
         }
+    }
+}
+
+/// A rate as the bar shows it: `386 rows/s` (indicatif's own `{per_sec}` shows `385.5215/s`).
+fn rate_text(per_sec: f64) -> String {
+    if per_sec.is_finite() {
+        format!("{per_sec:.0} rows/s")
+    } else {
+        "- rows/s".to_string()
     }
 }
 
@@ -141,4 +160,16 @@ fn plain_line(counts: &Counts, total: u64, started: Instant, last: bool) -> Stri
         "unknown".to_string()
     };
     format!("{head}, ETA {eta}, {failed} failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_whole_rows_a_second() {
+        assert_eq!(rate_text(385.5215), "386 rows/s");
+        assert_eq!(rate_text(0.0), "0 rows/s");
+        assert_eq!(rate_text(f64::NAN), "- rows/s");
+    }
 }

@@ -32,6 +32,67 @@ pub struct ReportLine {
     pub elapsed_ms: u64,
     /// Why the row failed (the library's message, which never holds a secret); null on success.
     pub message: Option<String>,
+    /// The run's operation and field flags, which the writer adds to every line ([`RunTag`]);
+    /// read back to refuse a `--resume` of another operation. Absent in reports of 0.2.0.
+    #[serde(default, skip_serializing)]
+    pub op: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub flags: Option<String>,
+}
+
+/// What every report line records of the run that wrote it: the operation (`user.update`) and
+/// a fingerprint of the field flags (`--status DISABLED`), so that `--resume` with another
+/// operation or other flags is refused instead of finishing the file with other calls.
+#[derive(Clone, Debug)]
+pub struct RunTag {
+    pub op: String,
+    pub flags: String,
+}
+
+impl RunTag {
+    pub fn new(op: &str, flag_pairs: &[(String, String)]) -> RunTag {
+        let mut text = String::new();
+        for (name, value) in flag_pairs {
+            text.push_str(name);
+            text.push('=');
+            text.push_str(value);
+            text.push('\n');
+        }
+        RunTag {
+            op: op.to_string(),
+            flags: format!("{:08x}", fingerprint(Some(&text))),
+        }
+    }
+
+    /// The end of every line: `,"op":"user.update","flags":"1b2c3d4e"}`.
+    fn suffix(&self) -> Vec<u8> {
+        let op = serde_json::to_string(&self.op).unwrap_or_default();
+        format!(",\"op\":{op},\"flags\":\"{}\"}}\n", self.flags).into_bytes()
+    }
+
+    /// Refuses a report line written by a run of another operation or other field flags.
+    fn check(&self, line: &ReportLine, shown: &str, number: u64) -> Result<(), UsageError> {
+        if let Some(op) = line.op.as_deref().filter(|&op| op != self.op) {
+            return Err(UsageError(format!(
+                "{shown} line {number} is the report of --op {op}, and this run is --op {}: \
+                 resume with the same command (--op {op} and the same field flags), or use a \
+                 new report",
+                self.op
+            )));
+        }
+        if line
+            .flags
+            .as_deref()
+            .is_some_and(|flags| flags != self.flags)
+        {
+            return Err(UsageError(format!(
+                "{shown} line {number} was written by a run with other field flags (such as \
+                 --status) than this one: resume with the same command and flags, or use a new \
+                 report"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Where report lines go: the report file, or in tests a fake that fails a write half-way.
@@ -63,14 +124,17 @@ pub struct ReportWriter {
     sink: Box<dyn Sink>,
     length: u64,
     failed: bool,
+    /// [`RunTag::suffix`], ending every line.
+    suffix: Vec<u8>,
 }
 
 impl ReportWriter {
-    pub fn new(sink: Box<dyn Sink>, length: u64) -> ReportWriter {
+    pub fn new(sink: Box<dyn Sink>, length: u64, tag: &RunTag) -> ReportWriter {
         ReportWriter {
             sink,
             length,
             failed: false,
+            suffix: tag.suffix(),
         }
     }
 
@@ -84,7 +148,8 @@ impl ReportWriter {
             ));
         }
         let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
-        text.push(b'\n');
+        text.pop(); // the closing brace: the run's tag and the line end follow
+        text.extend_from_slice(&self.suffix);
         match self.sink.write_bytes(&text) {
             Ok(()) => {
                 self.length += text.len() as u64;
@@ -186,6 +251,7 @@ pub fn read_previous(
     path: &Path,
     max_line: u64,
     to_append: bool,
+    tag: &RunTag,
 ) -> Result<Option<Resumed>, UsageError> {
     if !path.exists() {
         return Ok(None);
@@ -199,7 +265,7 @@ pub fn read_previous(
     if to_append {
         lock_for_this_run(&file, path)?;
     }
-    let (previous, keep) = read_back(&file, path, max_line)?;
+    let (previous, keep) = read_back(&file, path, max_line, tag)?;
     Ok(Some(Resumed {
         previous,
         keep,
@@ -237,7 +303,11 @@ fn lock_for_this_run(_file: &File, _path: &Path) -> Result<(), UsageError> {
 
 /// Opens the report for appending: a new file, or the resumed one with a line cut off by a kill
 /// dropped (that row is sent again).
-pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWriter, UsageError> {
+pub fn open_writer(
+    path: &Path,
+    resumed: Option<&Resumed>,
+    tag: &RunTag,
+) -> Result<ReportWriter, UsageError> {
     let shown = path.display();
     let Some(resumed) = resumed else {
         let file = OpenOptions::new()
@@ -246,7 +316,7 @@ pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWrite
             .open(path)
             .map_err(|e| UsageError(format!("cannot create the report {shown}: {e}")))?;
         lock_for_this_run(&file, path)?;
-        return Ok(ReportWriter::new(Box::new(file), 0));
+        return Ok(ReportWriter::new(Box::new(file), 0, tag));
     };
     let keep = &resumed.keep;
     // A second descriptor of the same open file: it shares the lock.
@@ -268,7 +338,7 @@ pub fn open_writer(path: &Path, resumed: Option<&Resumed>) -> Result<ReportWrite
             .map_err(|e| UsageError(format!("cannot write the report {shown}: {e}")))?;
     }
     let length = keep.length + u64::from(keep.needs_newline);
-    Ok(ReportWriter::new(Box::new(file), length))
+    Ok(ReportWriter::new(Box::new(file), length, tag))
 }
 
 /// How much of an existing report to keep.
@@ -279,7 +349,12 @@ struct Keep {
     needs_newline: bool,
 }
 
-fn read_back(file: &File, path: &Path, max_line: u64) -> Result<(Previous, Keep), UsageError> {
+fn read_back(
+    file: &File,
+    path: &Path,
+    max_line: u64,
+    tag: &RunTag,
+) -> Result<(Previous, Keep), UsageError> {
     let shown = path.display();
     let mut reader = BufReader::new(file);
     let mut previous = Previous::default();
@@ -321,6 +396,7 @@ fn read_back(file: &File, path: &Path, max_line: u64) -> Result<(Previous, Keep)
                 line.line
             )));
         }
+        tag.check(&line, &shown.to_string(), number)?;
         previous
             .done
             .push(line.line, fingerprint(line.id.as_deref()));
@@ -379,6 +455,8 @@ mod tests {
             attempts: 1,
             elapsed_ms: 1,
             message: None,
+            op: None,
+            flags: None,
         }
     }
 
@@ -408,7 +486,8 @@ mod tests {
             writes: 0,
             fail_at: 2,
         };
-        let mut writer = ReportWriter::new(Box::new(sink), start);
+        let tag = RunTag::new("user.update", &[]);
+        let mut writer = ReportWriter::new(Box::new(sink), start, &tag);
         writer.append(&line(2)).unwrap();
         writer.append(&line(3)).unwrap();
         assert!(writer.append(&line(4)).is_err());

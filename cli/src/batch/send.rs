@@ -43,6 +43,10 @@ pub struct Ended {
     pub fatal: Option<Fatal>,
     /// The report could not be written: the run stopped.
     pub report_error: Option<String>,
+    /// The proxy refused its credentials (407, or 401 to CONNECT): the run stopped, so that a
+    /// wrong password is not sent once per row (a proxy may lock the account). The first
+    /// refusal's message.
+    pub proxy_refused: Option<String>,
 }
 
 /// Times a row is sent again after a server's `Retry-After` outlasted its call's deadline (MX
@@ -142,11 +146,12 @@ impl SecondPass<'_> {
         let (queue, taken) = sync_channel::<Row>(self.concurrency * 2);
         let taken = Mutex::new(taken);
         let failure = Mutex::new(None::<String>);
+        let proxy_refused = Mutex::new(None::<String>);
         let sent = AtomicU64::new(0);
         let mut fatal = None;
         thread::scope(|scope| {
             for _ in 0..self.concurrency {
-                scope.spawn(|| self.work(&taken, &sent, &failure));
+                scope.spawn(|| self.work(&taken, &sent, &failure, &proxy_refused));
             }
             for item in rows {
                 if self.stop.load(Ordering::Relaxed) {
@@ -182,7 +187,8 @@ impl SecondPass<'_> {
                         self.client
                             .check(self.shape.op, row.id.as_deref(), row.body.as_deref())
                     {
-                        self.refused(row.line, row.label, e.status(), e.to_string(), &failure);
+                        let message = self.shape.row_message(&e);
+                        self.refused(row.line, row.label, e.status(), message, &failure);
                         continue;
                     }
                 }
@@ -196,6 +202,9 @@ impl SecondPass<'_> {
             sent: sent.into_inner(),
             fatal,
             report_error: failure.into_inner().unwrap_or_else(|p| p.into_inner()),
+            proxy_refused: proxy_refused
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner()),
         }
     }
 
@@ -206,29 +215,42 @@ impl SecondPass<'_> {
         taken: &Mutex<Receiver<Row>>,
         sent: &AtomicU64,
         failure: &Mutex<Option<String>>,
+        proxy_refused: &Mutex<Option<String>>,
     ) {
         loop {
             let row = match lock(taken).recv() {
                 Ok(row) => row,
                 Err(_) => return,
             };
-            if let Some(line) = self.send(row, sent) {
+            if let Some(line) = self.send(row, sent, proxy_refused) {
                 self.write(&line, failure);
             }
         }
     }
 
     /// Sends one row; its report line, or `None` when it is left to `--resume`: the run
-    /// stopped before it was sent, or while MX was asking it to come back later.
-    fn send(&self, row: Row, sent: &AtomicU64) -> Option<ReportLine> {
+    /// stopped before it was sent, or while MX was asking it to come back later, or the proxy
+    /// refused its credentials (the request never reached MX; the run stops, see `Ended`).
+    fn send(
+        &self,
+        row: Row,
+        sent: &AtomicU64,
+        proxy_refused: &Mutex<Option<String>>,
+    ) -> Option<ReportLine> {
         let timeout = Duration::from_millis(self.client.options().timeout_ms);
         let call = Call::new(row.id.as_deref(), row.body.as_deref());
         let mut attempts = 0;
         let mut elapsed = Duration::ZERO;
         let mut resends = 0;
+        // A row left to --resume after its request went out (MX processed nothing) is not
+        // counted as sent: the summary's count is of rows sent and reported.
+        let unsend = || {
+            sent.fetch_sub(1, Ordering::Relaxed);
+            None
+        };
         loop {
             if !self.pacer.wait_turn(&self.stop) {
-                return None;
+                return if resends == 0 { None } else { unsend() };
             }
             if resends == 0 {
                 sent.fetch_add(1, Ordering::Relaxed);
@@ -249,14 +271,29 @@ impl SecondPass<'_> {
                         attempts: attempts + trace.attempts,
                         elapsed_ms,
                         message: None,
+                        op: None,
+                        flags: None,
                     })
                 }
                 Err(error) => error,
             };
             attempts += error.attempts().unwrap_or(trace.attempts);
+            if error.is_proxy_credentials_refused() {
+                // Nothing reached MX: --resume sends the row.
+                self.stop.store(true, Ordering::SeqCst);
+                let mut first = lock(proxy_refused);
+                if first.is_none() {
+                    self.progress.note(&format!(
+                        "{error}: stopping after the rows in flight, so that the password is \
+                         not sent again for every row"
+                    ));
+                    *first = Some(error.to_string());
+                }
+                return unsend();
+            }
             if trace.outlasted_deadline(started, timeout) {
                 if self.stop.load(Ordering::SeqCst) {
-                    return None;
+                    return unsend();
                 }
                 if resends < MAX_RESENDS {
                     resends += 1;
@@ -286,6 +323,8 @@ impl SecondPass<'_> {
             attempts: 0,
             elapsed_ms: 0,
             message: Some(message),
+            op: None,
+            flags: None,
         };
         self.write(&line, failure);
     }
@@ -320,5 +359,7 @@ fn failed_line(
         attempts,
         elapsed_ms,
         message: Some(error.to_string()),
+        op: None,
+        flags: None,
     }
 }

@@ -103,7 +103,7 @@ pub fn check_all(
             Item::Row(row) => client
                 .check(shape.op, row.id.as_deref(), row.body.as_deref())
                 .err()
-                .map(|e| e.to_string()),
+                .map(|e| shape.row_message(&e)),
             Item::Bad(bad) => Some(bad.message),
         };
         match problem {

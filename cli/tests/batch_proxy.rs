@@ -1,0 +1,157 @@
+//! `mx-sso batch` through a proxy that refuses the credentials: a tiny fake proxy in the test
+//! answers every CONNECT with 407 and counts them. The batch stops at the first refusal (a
+//! wrong password sent once per row could lock the bank's proxy account): at most
+//! `--concurrency` CONNECTs for 50 rows, every row either reported or left to `--resume`, and
+//! the password in no output.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::{batch_args, command, emulator, report_by_line, seed_users, users_csv, Run, Scratch};
+
+/// The proxy password of this test: it may appear in no output.
+const PROXY_PASSWORD: &str = "PROXY-SECRET-PASSWORD-77";
+
+/// A proxy on a free port answering every request with 407; its port and the CONNECT count.
+fn refusing_proxy() -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let connects = Arc::new(AtomicUsize::new(0));
+    let counted = connects.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let counted = counted.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                if reader.read_line(&mut first).is_err() {
+                    return;
+                }
+                if first.starts_with("CONNECT ") {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+                let mut header = String::new();
+                while reader.read_line(&mut header).is_ok_and(|n| n > 0) && header != "\r\n" {
+                    header.clear();
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+                      Proxy-Authenticate: Basic realm=\"bank\"\r\n\
+                      Content-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            });
+        }
+    });
+    (port, connects)
+}
+
+fn run_with_options(
+    emu: &mx_sso_emulator::Emulator,
+    options: &std::path::Path,
+    args: &[&str],
+) -> Run {
+    let mut full = vec!["--options", options.to_str().unwrap()];
+    full.extend_from_slice(args);
+    let mut command = command(emu, &full);
+    for variable in [
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        command.env_remove(variable);
+    }
+    let run = Run::from_output(command.output().expect("run mx-sso"));
+    assert!(
+        !run.stdout.contains(PROXY_PASSWORD) && !run.stderr.contains(PROXY_PASSWORD),
+        "the proxy password in the output:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    run
+}
+
+#[test]
+fn a_proxy_refusing_the_password_stops_the_batch_at_once() {
+    let emu = emulator();
+    seed_users(&emu, 50);
+    let (port, connects) = refusing_proxy();
+    let scratch = Scratch::new("proxy-refused");
+    let input = scratch.file("users.csv", users_csv(50, None));
+    let report = scratch.path("report.jsonl");
+    let wrong = scratch.file(
+        "wrong.json",
+        format!(r#"{{"proxy": "http://bank:{PROXY_PASSWORD}@127.0.0.1:{port}"}}"#),
+    );
+    let concurrency = 4;
+    let stopped = run_with_options(
+        &emu,
+        &wrong,
+        &batch_args(&input, &report, &["--concurrency", "4"]),
+    );
+    let made = connects.load(Ordering::SeqCst);
+    assert!(
+        (1..=concurrency).contains(&made),
+        "{made} CONNECTs for 50 rows: one wrong password per row in flight at most\n{}\n{}",
+        stopped.stdout,
+        stopped.stderr
+    );
+    assert_eq!(stopped.code, 1, "{}\n{}", stopped.stdout, stopped.stderr);
+    assert!(
+        stopped.stderr.contains("refused the credentials")
+            && stopped.stderr.contains("Fix the proxy setting")
+            && stopped.stderr.contains("--resume"),
+        "{}",
+        stopped.stderr
+    );
+    let reported = report_by_line(&report);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(!text.contains(PROXY_PASSWORD), "the password in the report");
+    assert!(
+        stopped.stdout.contains("; 0 sent in"),
+        "nothing reached MX: {}",
+        stopped.stdout
+    );
+    assert!(
+        stopped.stdout.contains(&format!(
+            "stopped: {} row(s) not in the report yet",
+            50 - reported.len()
+        )),
+        "{}",
+        stopped.stdout
+    );
+    assert!(
+        reported.len() < 50,
+        "the proxy's refusals are left to --resume"
+    );
+    assert!(
+        emu.request_log().is_empty(),
+        "nothing reached MX through the refusing proxy"
+    );
+
+    // The proxy setting fixed (here: no proxy), --resume sends every row left and no other.
+    let fixed = scratch.file("fixed.json", r#"{"proxy": ""}"#);
+    let resumed = run_with_options(
+        &emu,
+        &fixed,
+        &batch_args(&input, &report, &["--concurrency", "4", "--resume"]),
+    );
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.len(), 50, "every row accounted for");
+    assert!(lines.values().all(|l| l["outcome"] == "MX_OK"), "{lines:?}");
+    assert_eq!(
+        connects.load(Ordering::SeqCst),
+        made,
+        "no CONNECT after the fix"
+    );
+}
