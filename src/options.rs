@@ -387,6 +387,9 @@ mod tests {
             ("ftp://u:SECRET@h", "ftp://***@h"),
             ("http://u:SECRET@10.0.0.1 /x", "http://***@10.0.0.1 /x"),
             ("http://u:SECRET@10.0.0.1", "http://***@10.0.0.1"),
+            ("https://u:p#SECRET@h", "https://***@#***"),
+            ("https://u:p?SECRET@h/x?k=SECRET", "https://***@?***"),
+            ("https://h/?k=SEC@RET", "https://***@?***"),
         ] {
             let message = BaseUrl::parse(url, false).unwrap_err().to_string();
             assert!(!message.contains("SECRET"), "{message}");

@@ -50,13 +50,28 @@ pub(crate) fn mask_credentials(url: &str) -> String {
     }
 }
 
-/// A URL as a message shows it: credentials masked as by [`mask_credentials`], and a query or
-/// fragment (where an API key would sit) replaced by `***`.
+/// A URL as a message shows it: what could be credentials (up to the last `@`) and what could
+/// be a query or fragment (from the first `?` or `#`) are masked. Both are masked where they
+/// overlap: a raw password may hold `?` or `#`, and a query may hold `@`.
 pub(crate) fn shown_url(url: &str) -> String {
-    match url.find(['?', '#']) {
-        Some(i) => format!("{}{}***", mask_credentials(&url[..i]), &url[i..=i]),
-        None => mask_credentials(url),
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (&url[..scheme.len() + 3], rest),
+        None => ("", url),
+    };
+    let start = rest.rfind('@').map_or(0, |at| at + 1);
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let mut shown = scheme.to_string();
+    if start > 0 {
+        shown.push_str("***@");
     }
+    if start <= end {
+        shown.push_str(&rest[start..end]);
+    }
+    if end < rest.len() {
+        shown.push_str(&rest[end..=end]);
+        shown.push_str("***");
+    }
+    shown
 }
 
 /// The byte offset of the next `k=` that starts a query parameter (preceded by `?` or `&`).

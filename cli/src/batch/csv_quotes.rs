@@ -78,7 +78,10 @@ pub struct QuoteCheck {
     last_was_cr: bool,
     /// Every byte so far was part of a byte order mark.
     in_bom: bool,
-    /// The problems found and not yet taken, in file order.
+    /// The record being read has a problem noted already (only its first is reported).
+    noted_in_record: bool,
+    /// The problems found and not yet taken, in file order: at most one per record, so at most
+    /// the records of one read (the reader takes them before the next read).
     found: std::collections::VecDeque<QuoteError>,
 }
 
@@ -90,6 +93,7 @@ impl Default for QuoteCheck {
             line: 1,
             last_was_cr: false,
             in_bom: true,
+            noted_in_record: false,
             found: Default::default(),
         }
     }
@@ -133,6 +137,7 @@ impl QuoteCheck {
                 }
                 (_, _) if line_end => {
                     self.field = 0;
+                    self.noted_in_record = false;
                     State::StartField
                 }
                 (State::Unquoted, b'"') => {
@@ -149,15 +154,18 @@ impl QuoteCheck {
     }
 
     fn note(&mut self, offset: u64, line: u64, problem: QuoteProblem) {
-        // One per record and field is enough; a file full of them must not fill the memory.
-        if self.found.len() < 1024 {
-            self.found.push_back(QuoteError {
-                offset,
-                line,
-                field: self.field,
-                problem,
-            });
+        // A record's first problem is the one reported; keeping only it bounds the queue by
+        // the records of one read, and never drops a bad record.
+        if self.noted_in_record && problem != QuoteProblem::NotClosed {
+            return;
         }
+        self.noted_in_record = true;
+        self.found.push_back(QuoteError {
+            offset,
+            line,
+            field: self.field,
+            problem,
+        });
     }
 
     /// The first problem before `end` (the end of the record just read), dropping every
@@ -222,5 +230,24 @@ mod tests {
         );
         assert_eq!(check.take_before(17), None);
         assert_eq!(check.take_before(100).map(|e| e.line), Some(3));
+    }
+
+    #[test]
+    fn every_bad_record_of_a_read_is_found_once() {
+        use QuoteProblem::*;
+        let mut text = b"id,name\n".to_vec();
+        for n in 0..3000 {
+            text.extend_from_slice(format!("u{n},O\"Bri\"en\n").as_bytes());
+        }
+        let found = problems(&text);
+        assert_eq!(found.len(), 3000);
+        assert!(found.iter().all(|&(_, p)| p == InsideUnquoted));
+        assert_eq!(found[2999].0, 3001);
+        // A stray quote, then one left open in the same record: the open one still refuses
+        // the file.
+        assert_eq!(
+            problems(b"id,name\nu1,a\"b,\"c\n"),
+            [(2, InsideUnquoted), (2, NotClosed)]
+        );
     }
 }

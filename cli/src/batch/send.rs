@@ -279,7 +279,6 @@ impl SecondPass<'_> {
             };
             attempts += error.attempts().unwrap_or(trace.attempts);
             if error.is_proxy_credentials_refused() {
-                // Nothing reached MX: --resume sends the row.
                 self.stop.store(true, Ordering::SeqCst);
                 let mut first = lock(proxy_refused);
                 if first.is_none() {
@@ -289,7 +288,16 @@ impl SecondPass<'_> {
                     ));
                     *first = Some(error.to_string());
                 }
-                return unsend();
+                // The refused attempt was the row's only one: nothing reached MX, and --resume
+                // sends the row. After an earlier attempt (a connection lost after sending, a
+                // create's read-back) MX may have acted: the row is reported as failed.
+                if attempts <= 1 {
+                    return unsend();
+                }
+                drop(first);
+                return Some(failed_line(
+                    row.line, row.label, &error, attempts, elapsed_ms,
+                ));
             }
             if trace.outlasted_deadline(started, timeout) {
                 if self.stop.load(Ordering::SeqCst) {
