@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{command, emulator, report_by_line, run, seed_users, users_csv, Run, Scratch};
+use common::{
+    batch_args, command, emulator, report_by_line, run, seed_users, users_csv, Run, Scratch,
+};
 use common::{SECRET_KEY, SECRET_RESPONSE};
 
 /// A key the emulator does not accept, as recognisable as the right one.
@@ -20,18 +22,7 @@ fn a_wrong_key_fails_every_row_and_shows_in_no_output() {
     let report = scratch.path("report.jsonl");
     let output = command(
         &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            report.to_str().unwrap(),
-            "--progress-every",
-            "0.1",
-        ],
+        &batch_args(&input, &report, &["--progress-every", "0.1"]),
     )
     .env("MX_SSO_API_KEY", WRONG_KEY)
     .output()
