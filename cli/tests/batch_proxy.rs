@@ -18,6 +18,13 @@ const PROXY_PASSWORD: &str = "PROXY-SECRET-PASSWORD-77";
 
 /// A proxy on a free port answering every request with 407; its port and the CONNECT count.
 fn refusing_proxy() -> (u16, Arc<AtomicUsize>) {
+    proxy_refusing_after(0)
+}
+
+/// A proxy on a free port that opens a tunnel for its first `tunnels` CONNECTs and answers
+/// every later request with 407 (as a proxy does when an account is locked mid-run); its port
+/// and the CONNECT count.
+fn proxy_refusing_after(tunnels: usize) -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
     let connects = Arc::new(AtomicUsize::new(0));
@@ -32,12 +39,29 @@ fn refusing_proxy() -> (u16, Arc<AtomicUsize>) {
                 if reader.read_line(&mut first).is_err() {
                     return;
                 }
-                if first.starts_with("CONNECT ") {
-                    counted.fetch_add(1, Ordering::SeqCst);
-                }
+                let number = if first.starts_with("CONNECT ") {
+                    counted.fetch_add(1, Ordering::SeqCst)
+                } else {
+                    usize::MAX
+                };
                 let mut header = String::new();
                 while reader.read_line(&mut header).is_ok_and(|n| n > 0) && header != "\r\n" {
                     header.clear();
+                }
+                if number < tunnels {
+                    let target = first.split_whitespace().nth(1).unwrap_or("").to_string();
+                    let Ok(mut upstream) = std::net::TcpStream::connect(target) else {
+                        return;
+                    };
+                    let _ = stream.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                    let mut to_upstream = upstream.try_clone().unwrap();
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut reader, &mut to_upstream);
+                        let _ = to_upstream.shutdown(std::net::Shutdown::Write);
+                    });
+                    let _ = std::io::copy(&mut upstream, &mut stream);
+                    let _ = stream.shutdown(std::net::Shutdown::Both);
+                    return;
                 }
                 let _ = stream.write_all(
                     b"HTTP/1.1 407 Proxy Authentication Required\r\n\
@@ -153,5 +177,54 @@ fn a_proxy_refusing_the_password_stops_the_batch_at_once() {
         connects.load(Ordering::SeqCst),
         made,
         "no CONNECT after the fix"
+    );
+}
+
+#[test]
+fn a_refusal_after_a_sent_attempt_reports_the_row_failed_and_stops() {
+    // The row's create goes through the tunnel and MX applies it, but the answer is lost; the
+    // read-back's new CONNECT is refused. MX has acted, so the row is reported (failed), not
+    // left to --resume (which would create it again), and the run stops there.
+    let emu = emulator();
+    emu.push_targeted_fault(
+        mx_sso_emulator::Fault::ProcessThenClose,
+        Some("POST"),
+        Some("/user"),
+        1,
+    );
+    let (port, connects) = proxy_refusing_after(1);
+    let scratch = Scratch::new("proxy-refused-late");
+    let input = scratch.file("new.csv", "external_user_guid\nnew-user-1\nnew-user-2\n");
+    let report = scratch.path("report.jsonl");
+    let options = scratch.file(
+        "proxy.json",
+        format!(r#"{{"proxy": "http://bank:{PROXY_PASSWORD}@127.0.0.1:{port}"}}"#),
+    );
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--op",
+        "user.create",
+        "--report",
+        report.to_str().unwrap(),
+        "--concurrency",
+        "1",
+    ];
+    let stopped = run_with_options(&emu, &options, &args);
+    assert_eq!(stopped.code, 1, "{}\n{}", stopped.stdout, stopped.stderr);
+    assert_eq!(connects.load(Ordering::SeqCst), 2, "{}", stopped.stderr);
+    let reported = report_by_line(&report);
+    assert_eq!(
+        reported.len(),
+        1,
+        "only the row that reached MX: {reported:?}"
+    );
+    assert_eq!(reported[&2]["id"], "new-user-1");
+    assert_eq!(reported[&2]["outcome"], "MX_ERR_TRANSPORT");
+    assert_eq!(reported[&2]["attempts"], 2);
+    assert_eq!(emu.request_log().len(), 1, "MX saw the create only");
+    assert!(
+        emu.get_user("new-user-1").is_some(),
+        "the create was applied"
     );
 }
