@@ -65,8 +65,17 @@ impl QuoteError {
 enum State {
     StartField,
     Unquoted,
-    Quoted { offset: u64, line: u64 },
-    AfterQuote,
+    /// In a quoted field opened at `offset` on `line`.
+    Quoted {
+        offset: u64,
+        line: u64,
+    },
+    /// After a quote inside a quoted field: its end, or the first of a doubled quote (the
+    /// field's opening is kept for a quote left open).
+    AfterQuote {
+        offset: u64,
+        line: u64,
+    },
 }
 
 /// The check, fed the file's bytes in order as they are read.
@@ -127,10 +136,10 @@ impl QuoteCheck {
             }
             self.last_was_cr = byte == b'\r';
             self.state = match (self.state, byte) {
-                (State::Quoted { .. }, b'"') => State::AfterQuote,
+                (State::Quoted { offset, line }, b'"') => State::AfterQuote { offset, line },
                 (quoted @ State::Quoted { .. }, _) => quoted,
                 (State::StartField, b'"') => State::Quoted { offset: at, line },
-                (State::AfterQuote, b'"') => State::Quoted { offset: at, line },
+                (State::AfterQuote { offset, line }, b'"') => State::Quoted { offset, line },
                 (_, b',') => {
                     self.field += 1;
                     State::StartField
@@ -144,7 +153,7 @@ impl QuoteCheck {
                     self.note(at, line, QuoteProblem::InsideUnquoted);
                     State::Unquoted
                 }
-                (State::AfterQuote, _) => {
+                (State::AfterQuote { .. }, _) => {
                     self.note(at, line, QuoteProblem::AfterClosing);
                     State::Unquoted
                 }
@@ -156,8 +165,13 @@ impl QuoteCheck {
     fn note(&mut self, offset: u64, line: u64, problem: QuoteProblem) {
         // A record's first problem is the one reported; keeping only it bounds the queue by
         // the records of one read, and never drops a bad record.
-        if self.noted_in_record && problem != QuoteProblem::NotClosed {
-            return;
+        if self.noted_in_record {
+            if problem != QuoteProblem::NotClosed {
+                return;
+            }
+            // A quote left open refuses the whole file: it replaces the record's lesser
+            // problem, which would only make the record a bad row.
+            self.found.pop_back();
         }
         self.noted_in_record = true;
         self.found.push_back(QuoteError {
@@ -243,11 +257,22 @@ mod tests {
         assert_eq!(found.len(), 3000);
         assert!(found.iter().all(|&(_, p)| p == InsideUnquoted));
         assert_eq!(found[2999].0, 3001);
-        // A stray quote, then one left open in the same record: the open one still refuses
-        // the file.
+    }
+
+    #[test]
+    fn a_quote_left_open_is_the_problem_taken_whatever_came_before_it() {
+        use QuoteProblem::*;
+        // A stray quote, then one left open in the same record: the open one refuses the file.
+        let text = b"id,name\nu1,a\"b,\"c\nu2,x\n";
+        let mut check = QuoteCheck::default();
+        check.read(0, text);
+        check.read(text.len() as u64, b"");
+        let taken = check.take_before(text.len() as u64 + 1).unwrap();
+        assert_eq!((taken.problem, taken.line), (NotClosed, 2));
+        // A doubled quote inside the open field does not move where it opened.
         assert_eq!(
-            problems(b"id,name\nu1,a\"b,\"c\n"),
-            [(2, InsideUnquoted), (2, NotClosed)]
+            problems(b"id\n\"line2\nline3\"\"x\nline4\n"),
+            [(2, NotClosed)]
         );
     }
 }
