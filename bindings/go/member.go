@@ -47,7 +47,8 @@ type loggedMember NewMember
 // GoString, slog, json.Marshal: each gives "***"), nor does any error, event or log line of
 // the library, which name a credential by its FieldName. The typed methods (CreateMember,
 // UpdateMember, EnsureMember) send it through a private wire type; a body for Call must be
-// written as JSON by the caller (json.Marshal of a NewMember would send "***").
+// written as JSON by the caller (json.Marshal of a NewMember gives "***", which the library
+// refuses with ErrValidation rather than store it at MX).
 type Credential struct {
 	// FieldName is "login", "password" or "userkey".
 	FieldName string `json:"field_name"`

@@ -138,6 +138,15 @@ fn credentials(value: Option<&Value>, strict_fields: bool) -> Result<Vec<String>
             None => return bad(format!("item {i} has no field_name")),
         };
         match fields.get("response") {
+            // `***` is what every mx-sso print of a credential shows (Go's json.Marshal of a
+            // Credential too): a masked copy sent back would replace the real value at MX.
+            Some(Value::String(response)) if response == "***" => {
+                return bad(format!(
+                    "item {i} ({}): response is \"***\", a masked copy of a credential (as \
+                     printed or marshalled for a log), not its value",
+                    printable(name)
+                ))
+            }
             Some(Value::String(response)) => secrets.push(response.clone()),
             Some(other) => {
                 return bad(format!(
@@ -251,6 +260,10 @@ mod tests {
                 "response must be a string",
             ),
             (r#"[{"response": "x"}]"#.to_string(), "has no field_name"),
+            (
+                r#"[{"field_name": "userkey", "response": "***"}]"#.to_string(),
+                "a masked copy",
+            ),
             (
                 format!(r#"[{{"field_name": "userkey", "response": "{SECRET}", "x": 1}}]"#),
                 "unknown key `x`",
