@@ -46,10 +46,10 @@ def main(argv: List[str]) -> int:
     userkey = os.environ.get("BANK_USERKEY") or secrets.token_hex(16)
 
     # One client per process, shared by every call and thread. Its credentials come from
-    # MX_SSO_API_KEY and MX_SSO_CLIENT_GUID; base_url defaults to MX's production API.
-    base_url = os.environ.get("MX_SSO_BASE_URL") or None
+    # MX_SSO_API_KEY and MX_SSO_CLIENT_GUID, its host from MX_SSO_BASE_URL (default: MX's
+    # production API).
     try:
-        with mx_sso.Client(base_url=base_url, timeout_ms=10_000) as client:
+        with mx_sso.Client(timeout_ms=10_000) as client:
             user, created = client.ensure_user(
                 {"external_user_guid": external_user_guid, "first_name": "Julie"}
             )

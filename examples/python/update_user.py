@@ -36,9 +36,8 @@ def main(argv: List[str]) -> int:
 
     # One client per process, reused for every call. Its credentials come from MX_SSO_API_KEY
     # and MX_SSO_CLIENT_GUID; MX_SSO_BASE_URL picks the host (default: MX's production API).
-    base_url = os.environ.get("MX_SSO_BASE_URL") or None
     try:
-        with mx_sso.Client(base_url=base_url, timeout_ms=10_000, max_retries=2) as client:
+        with mx_sso.Client(timeout_ms=10_000, max_retries=2) as client:
             user = client.update_user(user_guid, {"status": status})
     except mx_sso.HttpError as e:
         # MX's own text, e.g. "User with guid X not found." (the API key never appears).

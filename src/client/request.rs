@@ -148,8 +148,6 @@ impl Client {
         result.map_err(|e| e.map_messages(mask_query_key))
     }
 
-    /// A call refused before an operation could be chosen (an unknown operation name, a typed
-    /// body that failed its checks): counted and reported as any refused call.
     /// A call refused before anything was checked against its operation: one event (attempt
     /// 0, `op` named when known) and the counters, as for any refused call.
     pub(crate) fn refuse(&self, op: Option<Operation>, error: Error) -> Result<String, Error> {

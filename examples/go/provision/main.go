@@ -34,14 +34,12 @@ func main() {
 
 	// One client for the whole program: credentials from MX_SSO_API_KEY and MX_SSO_CLIENT_GUID;
 	// retried attempts (WARN) and failed calls (ERROR) logged to standard error.
-	opts := []mxsso.Option{
-		mxsso.WithTimeout(10 * time.Second),
+	// The base URL and the credentials come from MX_SSO_BASE_URL, MX_SSO_API_KEY and
+	// MX_SSO_CLIENT_GUID.
+	client, err := mxsso.NewClient(
+		mxsso.WithTimeout(10*time.Second),
 		mxsso.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
-	}
-	if baseURL := os.Getenv("MX_SSO_BASE_URL"); baseURL != "" {
-		opts = append(opts, mxsso.WithBaseURL(baseURL))
-	}
-	client, err := mxsso.NewClient(opts...)
+	)
 	check("client", err)
 	defer client.Close()
 	ctx := context.Background()

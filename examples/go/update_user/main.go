@@ -66,11 +66,8 @@ func withoutLoginMaterial(user *mxsso.User) ([]byte, error) {
 // environment (MX_SSO_API_KEY, MX_SSO_CLIENT_GUID).
 func updateStatus(userGUID string, status mxsso.Status) (*mxsso.User, error) {
 	// A long-running program creates one client and keeps it: it reuses connections.
-	opts := []mxsso.Option{mxsso.WithTimeout(10 * time.Second)}
-	if baseURL := os.Getenv("MX_SSO_BASE_URL"); baseURL != "" {
-		opts = append(opts, mxsso.WithBaseURL(baseURL))
-	}
-	client, err := mxsso.NewClient(opts...)
+	// The base URL comes from MX_SSO_BASE_URL, as the credentials come from the environment.
+	client, err := mxsso.NewClient(mxsso.WithTimeout(10 * time.Second))
 	if err != nil {
 		return nil, err
 	}
