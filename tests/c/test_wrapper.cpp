@@ -214,6 +214,7 @@ void test_malformed_failures() {
   try {
     const mx::detail::LibraryString none;
     mx::detail::result(MX_ERR_TRANSPORT, none);
+    CHECK(false, "a failure without output: no exception");
   } catch (const mx::Error &e) {
     CHECK(e.json() ==
               "{\"error\":{\"code\":\"MX_ERR_TRANSPORT\",\"status\":5,\"message\":\"mx-sso "
