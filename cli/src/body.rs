@@ -67,6 +67,14 @@ pub fn flag_name(field: &str) -> String {
     format!("--{}", field.replace('_', "-"))
 }
 
+/// The refusal of a field that `by` (`--json`, a column, a row's body) and its flag both set.
+pub fn set_twice(field: &str, by: &str) -> String {
+    format!(
+        "{field} is set both by {by} and by {}; give it once",
+        flag_name(field)
+    )
+}
+
 /// The first field flag whose field the JSON object text `json` sets too (a field given twice
 /// is refused by the body rules on every row; this names both places once). `None` as well
 /// when `json` is not an object: its own rules refuse it.
@@ -118,10 +126,7 @@ pub fn from_args(
         Some(arg) => {
             let json = json_argument(arg)?;
             if let Some(field) = flag_also_in(&json, &pairs) {
-                return Err(UsageError(format!(
-                    "{field} is set both by --json and by {}; give it once",
-                    flag_name(field)
-                )));
+                return Err(UsageError(set_twice(field, "--json")));
             }
             Some(splice(&json, &pairs))
         }

@@ -357,12 +357,16 @@ fn on_a_terminal_the_bar_ends_its_line_and_shows_whole_rates() {
         input.display(),
         report.display()
     );
-    let out = Command::new("script")
+    // The environment of every other run (common::command), under a terminal.
+    let mut script = Command::new("script");
+    for (name, value) in common::command(&emu, &[]).get_envs() {
+        match value {
+            Some(value) => script.env(name, value),
+            None => script.env_remove(name),
+        };
+    }
+    let out = script
         .args(["-qec", &line, "/dev/null"])
-        .env("MX_SSO_BASE_URL", emu.base_url())
-        .env("MX_SSO_API_KEY", emu.api_key())
-        .env("MX_SSO_CLIENT_GUID", emu.client_guid())
-        .env_remove("MX_SSO_CA_FILE")
         .env("TERM", "xterm")
         .stdin(std::process::Stdio::null())
         .output()

@@ -81,20 +81,7 @@ fn run_with_options(
 ) -> Run {
     let mut full = vec!["--options", options.to_str().unwrap()];
     full.extend_from_slice(args);
-    let mut command = command(emu, &full);
-    for variable in [
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "http_proxy",
-        "HTTP_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
-        command.env_remove(variable);
-    }
-    let run = Run::from_output(command.output().expect("run mx-sso"));
+    let run = Run::from_output(command(emu, &full).output().expect("run mx-sso"));
     assert!(
         !run.stdout.contains(PROXY_PASSWORD) && !run.stderr.contains(PROXY_PASSWORD),
         "the proxy password in the output:\n{}\n{}",

@@ -291,7 +291,8 @@ fn a_file_changed_during_the_run_stops_it_with_every_row_before_the_change_repor
 
 #[test]
 fn a_file_that_loses_or_gains_rows_during_the_run_stops_it_where_it_differs() {
-    // It ends after row 899: the rows it lost were reported nowhere, and the run exited 0.
+    // It ends after row 899: the run stops there (exit 1) rather than finish with the lost
+    // rows reported nowhere.
     let (lines, shorter) = run_while_the_file_changes(|rows| rows.truncate(899));
     assert_eq!(shorter.code, 1, "{}\n{}", shorter.stdout, shorter.stderr);
     assert!(

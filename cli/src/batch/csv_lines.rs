@@ -26,7 +26,8 @@ pub struct LineEnds {
     pending_cr: Option<u64>,
     /// Offsets of the first byte of each line that is not blank.
     text_starts: VecDeque<u64>,
-    /// The last byte read was a CR or an LF (or nothing was read yet).
+    /// The last byte read was a CR or an LF (the file's first byte is a line start by its
+    /// offset, 0).
     after_line_end: bool,
 }
 

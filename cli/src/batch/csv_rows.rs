@@ -104,9 +104,8 @@ impl CsvRows {
         }
         if let Some((field, _)) = shape.flag_pairs.iter().find(|(f, _)| columns.contains(f)) {
             return Err(fatal(format!(
-                "{field} is set both by the column `{field}` and by {}; give it once (remove \
-                 the column or the flag)",
-                body::flag_name(field)
+                "{} (remove the column or the flag)",
+                body::set_twice(field, &format!("the column `{field}`"))
             )));
         }
         let id_column = columns.iter().position(|c| c == "id");

@@ -39,7 +39,8 @@ pub struct Ending<'a> {
     /// Outcomes of every row in the report, earlier runs' included.
     pub outcomes: BTreeMap<String, u64>,
     pub elapsed: Duration,
-    /// The stop flag was set (Ctrl-C, or a server's wait), and by then:
+    /// The stop flag was set: Ctrl-C, a server's `Retry-After` beyond `timeout_ms`, or a
+    /// proxy refusing the credentials.
     pub stop_flag: bool,
     /// The longest `Retry-After` refused, and the longest pause kept.
     pub refused_wait: Option<Duration>,

@@ -129,13 +129,7 @@ impl JsonlRows {
             .as_ref()
             .and_then(|b| body::flag_also_in(b.get(), pairs))
         {
-            return bad(
-                id,
-                format!(
-                    "{field} is set both by the row's body and by {}; give it once",
-                    body::flag_name(field)
-                ),
-            );
+            return bad(id, body::set_twice(field, "the row's body"));
         }
         let body = match row.body {
             Some(raw) => Some(body::splice(raw.get(), pairs)),

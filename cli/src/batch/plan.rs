@@ -40,9 +40,9 @@ pub fn check_args(args: &BatchArgs) -> Result<Plan, UsageError> {
     let fields = args.fields.given();
     if !fields.is_empty() && op.spec().resource != Resource::User {
         return Err(UsageError(format!(
-            "field flags such as --{} set user fields; {} takes member bodies (give them in a \
+            "field flags such as {} set user fields; {} takes member bodies (give them in a \
              .jsonl file)",
-            fields[0].0.replace('_', "-"),
+            body::flag_name(fields[0].0),
             op.name()
         )));
     }

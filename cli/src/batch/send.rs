@@ -280,13 +280,15 @@ impl SecondPass<'_> {
             attempts += error.attempts().unwrap_or(trace.attempts);
             if error.is_proxy_credentials_refused() {
                 self.stop.store(true, Ordering::SeqCst);
-                let mut first = lock(proxy_refused);
-                if first.is_none() {
-                    self.progress.note(&format!(
-                        "{error}: stopping after the rows in flight, so that the password is \
-                         not sent again for every row"
-                    ));
-                    *first = Some(error.to_string());
+                {
+                    let mut first = lock(proxy_refused);
+                    if first.is_none() {
+                        self.progress.note(&format!(
+                            "{error}: stopping after the rows in flight, so that the password \
+                             is not sent again for every row"
+                        ));
+                        *first = Some(error.to_string());
+                    }
                 }
                 // The refused attempt was the row's only one: nothing reached MX, and --resume
                 // sends the row. After an earlier attempt (a connection lost after sending, a
@@ -294,7 +296,6 @@ impl SecondPass<'_> {
                 if attempts <= 1 {
                     return unsend();
                 }
-                drop(first);
                 return Some(failed_line(
                     row.line, row.label, &error, attempts, elapsed_ms,
                 ));

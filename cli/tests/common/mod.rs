@@ -80,6 +80,19 @@ pub fn command(emu: &Emulator, args: &[&str]) -> Command {
         .env("MX_SSO_CLIENT_GUID", emu.client_guid())
         .env_remove("MX_SSO_CA_FILE")
         .stdin(Stdio::null());
+    // A proxy of the developer's environment would carry the calls to the emulator.
+    for variable in [
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        command.env_remove(variable);
+    }
     command
 }
 
