@@ -41,7 +41,7 @@ fn debug_logs_never_hold_the_key() {
     emu.add_user("ext-1").unwrap();
     let client = Client::new(Options {
         base_url: emu.base_url().into(),
-        timeout_ms: 500,
+        timeout_ms: 2_000,
         max_retries: 1,
         ..Options::default()
     })
@@ -58,7 +58,7 @@ fn debug_logs_never_hold_the_key() {
     call("nobody").expect_err("400");
     emu.push_fault(Fault::status(503));
     call("ext-1").expect("retried");
-    emu.push_fault(Fault::Delay { ms: 2_000 });
+    emu.push_fault(Fault::Delay { ms: 5_000 });
     call("ext-1").expect_err("timeout");
     client
         .update_user_json(

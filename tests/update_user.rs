@@ -509,7 +509,7 @@ fn every_failure_path_keeps_the_key_out() {
         Fault::status(502),
         Fault::status_retry_after(429, "60"),
         Fault::Close,
-        Fault::Delay { ms: 1_000 },
+        Fault::Delay { ms: 5_000 },
         Fault::TruncatedBody,
         Fault::Response {
             status: 200,
@@ -526,7 +526,7 @@ fn every_failure_path_keeps_the_key_out() {
         // A fresh client each time, so that `Close` meets a fresh connection (on a pooled one
         // it would be retried).
         let client = client_for(&emu, |o| {
-            o.timeout_ms = 400;
+            o.timeout_ms = 2_000;
             o.max_retries = 0;
         });
         emu.push_fault(fault.clone());

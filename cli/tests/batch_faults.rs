@@ -131,10 +131,10 @@ fn a_retry_after_pauses_every_worker_not_only_the_one_that_got_it() {
     let scratch = Scratch::new("pause");
     let input = scratch.file("users.csv", users_csv(100, None));
     let report = scratch.path("report.jsonl");
-    // 30 ms per request after the 429: the other workers are still in flight when the pause
+    // 100 ms per request after the 429: the other workers are still in flight when the pause
     // is set, however the threads are scheduled.
     emu.push_fault(Fault::status_retry_after(429, "1"));
-    emu.push_fault_times(Fault::Delay { ms: 30 }, 1_000);
+    emu.push_fault_times(Fault::Delay { ms: 100 }, 1_000);
     let done = batch(&emu, &input, &report, &["--concurrency", "4"]);
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_each_row_applied_once(&emu, &report, 100);
@@ -152,18 +152,19 @@ fn a_retry_after_pauses_the_workers_waiting_for_their_rate_turn() {
     let scratch = Scratch::new("pause-rate");
     let input = scratch.file("users.csv", users_csv(12, None));
     let report = scratch.path("report.jsonl");
-    emu.push_fault(Fault::status_retry_after(429, "1"));
+    emu.push_fault(Fault::status_retry_after(429, "2"));
     let done = batch(
         &emu,
         &input,
         &report,
-        &["--concurrency", "8", "--rate", "10"],
+        &["--concurrency", "8", "--rate", "5"],
     );
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_each_row_applied_once(&emu, &report, 12);
     // The 429 is the first request. Workers queued for a --rate turn that would start during
-    // the pause must wait for it: without that, about ten rows would go out during the second
-    // (one every 100 ms); with it, only the turn due when the pause ends can beat the re-send.
+    // the pause must wait for it: without that, about ten rows would go out during the two
+    // seconds (one every 200 ms); with it, only the turn due when the pause ends can beat the
+    // re-send.
     let during = requests_during_the_pause(&emu);
     assert!(during <= 3, "{during} requests went out during the pause");
 }

@@ -21,8 +21,9 @@ fn sigint_then_resume_applies_and_reports_every_row_exactly_once() {
     let scratch = Scratch::new("sigint");
     let input = scratch.file("users.csv", users_csv(120, None));
     let report = scratch.path("report.jsonl");
-    // 30 ms per request: four workers need about a second for the file.
-    emu.push_fault_times(Fault::Delay { ms: 30 }, 1_000);
+    // 100 ms per request: four workers need about three seconds for the file, so the
+    // interrupt comes well before its end even on a loaded machine.
+    emu.push_fault_times(Fault::Delay { ms: 100 }, 1_000);
     let args = batch_args(&input, &report, &["--concurrency", "4"]);
     let child = command(&emu, &args)
         .stdout(std::process::Stdio::piped())
@@ -80,9 +81,10 @@ fn one_ctrl_c_while_a_server_wait_stops_the_run_still_lets_the_rows_in_flight_fi
     let scratch = Scratch::new("wait-then-sigint");
     let input = scratch.file("users.csv", users_csv(10, None));
     let report = scratch.path("report.jsonl");
-    // One row gets a wait no pause may last (the run stops), the other is in flight for 2 s.
-    emu.push_fault(Fault::status_retry_after(503, "99999"));
+    // One row is in flight for 2 s, the other gets a wait no pause may last (the run stops).
+    // The delay goes first: the stop then comes while the delayed row is surely out.
     emu.push_fault(Fault::Delay { ms: 2_000 });
+    emu.push_fault(Fault::status_retry_after(503, "99999"));
     let mut child = command(&emu, &batch_args(&input, &report, &["--concurrency", "2"]))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -238,7 +240,7 @@ fn run_while_the_file_changes(change: impl FnOnce(&mut Vec<String>)) -> (Vec<u64
         .collect();
     let input = scratch.file("users.csv", format!("id,first_name\n{}", rows.concat()));
     let report = scratch.path("report.jsonl");
-    emu.push_fault(Fault::Delay { ms: 1_000 });
+    emu.push_fault(Fault::Delay { ms: 3_000 });
     let child = command(
         &emu,
         &[
