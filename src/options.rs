@@ -137,7 +137,7 @@ fn shown(key: &str, value: &dyn std::fmt::Debug) -> String {
     let text = format!("{value:?}");
     match key {
         "api_key" if text != "None" => "Some(\"***\")".to_string(),
-        "proxy" => crate::redact::mask_credentials(&text),
+        "proxy" => shown_url(&text),
         _ => text,
     }
 }

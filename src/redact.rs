@@ -38,21 +38,11 @@ pub(crate) fn mask_query_key(text: &str) -> String {
     out
 }
 
-/// `scheme://user:password@host` becomes `scheme://***@host`. Everything up to the last `@`
-/// is masked, not just the authority: a password may hold a `/`, and masking too much in a
-/// proxy URL costs nothing.
-pub(crate) fn mask_credentials(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    match rest.rfind('@') {
-        Some(at) if scheme.is_empty() => format!("***{}", &rest[at..]),
-        Some(at) => format!("{scheme}://***{}", &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
-/// A URL as a message shows it: what could be credentials (up to the last `@`) and what could
-/// be a query or fragment (from the first `?` or `#`) are masked. Both are masked where they
-/// overlap: a raw password may hold `?` or `#`, and a query may hold `@`.
+/// A URL (a base URL, a proxy URL, or text that holds one) as a message shows it:
+/// `scheme://user:password@host/p?q` becomes `scheme://***@host/p?***`. What could be
+/// credentials (everything up to the last `@`, not just the authority: a raw password may hold
+/// `/`) and what could be a query or fragment (from the first `?` or `#`) are masked. Both are
+/// masked where they overlap: a raw password may hold `?` or `#`, and a query may hold `@`.
 pub(crate) fn shown_url(url: &str) -> String {
     let (scheme, rest) = match url.split_once("://") {
         Some((scheme, rest)) => (&url[..scheme.len() + 3], rest),
@@ -131,6 +121,23 @@ mod tests {
         assert_eq!(out, "http://h/user/x?k=***&c=CLT-1 failed; key ***");
         assert_eq!(redact("a?c=1&k=abc", ""), "a?c=1&k=***");
         assert_eq!(redact("no url here", "zz"), "no url here");
+    }
+
+    #[test]
+    fn shown_url_masks_credentials_and_query() {
+        for (url, shown) in [
+            ("proxy:8080", "proxy:8080"),
+            ("u:p@proxy:8080", "***@proxy:8080"),
+            // A `/` in the password must not end the search for the `@`.
+            ("http://bank:pa/ss@proxy:3128", "http://***@proxy:3128"),
+            ("https://h/p?k=SECRET", "https://h/p?***"),
+            ("https://u:p#SECRET@h", "https://***@#***"),
+            // Debug text of an option holding a URL.
+            (r#"Some("http://u:p@h:1")"#, r#"Some("http://***@h:1")"#),
+            ("None", "None"),
+        ] {
+            assert_eq!(shown_url(url), shown, "{url}");
+        }
     }
 
     #[test]
