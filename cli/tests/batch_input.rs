@@ -108,6 +108,29 @@ fn quotes_the_csv_reader_would_be_lenient_about_refuse_the_file() {
     assert_eq!(lines[&2]["outcome"], "MX_OK");
     assert_eq!(lines[&4]["outcome"], "MX_OK");
     assert_eq!(emu.stats().requests, 2, "only the good rows were sent");
+
+    // A quote left open that a later row's quote closes: the record spans three lines and
+    // holds rows 4 and 5, so skipping it as one bad row would lose them. Even with
+    // --skip-invalid the file is refused, at the line where the quote opens.
+    let input = scratch.file(
+        "swallowed.csv",
+        b"id,first_name\nbank-user-1,A\n\"bank-user-2,B\nbank-user-3,C\nbank-user-4,\"D\",x\n",
+    );
+    let report = scratch.path("swallowed.jsonl");
+    let done = batch(&emu, &input, &report, &["--skip-invalid"]);
+    assert_eq!(done.code, 2, "{}\n{}", done.stdout, done.stderr);
+    assert_eq!(
+        named_lines(&done.stderr, "swallowed.csv"),
+        [3],
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("a quote left open?"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(emu.stats().requests, 2, "nothing more was sent");
 }
 
 #[test]

@@ -173,6 +173,19 @@ impl CsvRows {
             .and_then(|id| std::str::from_utf8(id).ok())
             .filter(|id| !id.is_empty())
             .map(str::to_string);
+        // A record whose quoted field runs over several lines and that is malformed was most
+        // likely begun by a quote left open, which swallowed the rows after it: skipping it as
+        // one bad row would lose them, so the file is refused.
+        let spans = self.record.iter().any(|field| line_ends_in(field) > 0);
+        let swallowed = |message: String| {
+            Err(Fatal {
+                line,
+                message: format!(
+                    "{message}; a quoted field runs over several lines from here: a quote left \
+                     open?"
+                ),
+            })
+        };
         if let Some(quote) = quote {
             let message = quote.message(line, self.columns.get(quote.field).map(String::as_str));
             if quote.problem == QuoteProblem::NotClosed {
@@ -182,7 +195,11 @@ impl CsvRows {
                     message,
                 });
             }
-            return bad(raw_id, message);
+            return if spans {
+                swallowed(message)
+            } else {
+                bad(raw_id, message)
+            };
         }
         if self.record.len() != self.columns.len() {
             let message = format!(
@@ -190,19 +207,11 @@ impl CsvRows {
                 self.record.len(),
                 self.columns.len()
             );
-            let spans = self.record.iter().any(|field| field.contains(&b'\n'));
-            if spans {
-                // A quoted field ran over several lines and the fields do not line up: most
-                // likely a quote left open, which swallowed the rows after it.
-                return Err(Fatal {
-                    line,
-                    message: format!(
-                        "{message}; a quoted field runs over several lines from here: a quote \
-                         left open?"
-                    ),
-                });
-            }
-            return bad(raw_id, message);
+            return if spans {
+                swallowed(message)
+            } else {
+                bad(raw_id, message)
+            };
         }
         let mut id = None;
         let mut pairs = self.shape.flag_pairs.clone();
