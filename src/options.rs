@@ -137,7 +137,8 @@ fn shown(key: &str, value: &dyn std::fmt::Debug) -> String {
     let text = format!("{value:?}");
     match key {
         "api_key" if text != "None" => "Some(\"***\")".to_string(),
-        "proxy" => shown_url(&text),
+        // A URL's credentials or query may hold a secret.
+        "proxy" | "base_url" => shown_url(&text),
         _ => text,
     }
 }
@@ -394,6 +395,12 @@ mod tests {
             let message = BaseUrl::parse(url, false).unwrap_err().to_string();
             assert!(!message.contains("SECRET"), "{message}");
             assert!(message.contains(shown), "{shown} not in {message}");
+            let unchecked = Options {
+                base_url: url.into(),
+                ..Options::default()
+            };
+            let debug = format!("{unchecked:?}");
+            assert!(!debug.contains("SECRET"), "{debug}");
         }
     }
 }
