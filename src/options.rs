@@ -171,10 +171,12 @@ impl Options {
     }
 
     /// Options for the process-wide default client: defaults, with `MX_SSO_BASE_URL`,
-    /// `MX_SSO_API_KEY` and `MX_SSO_CLIENT_GUID` where set. A failure names the variable (never
+    /// `MX_SSO_API_KEY` and `MX_SSO_CLIENT_GUID` where set. An empty variable counts as unset,
+    /// as in the bindings, the command-line tool and curl. A failure names the variable (never
     /// its value).
     pub fn from_env() -> Result<Self, Error> {
         let var = |name: &str| match std::env::var(name) {
+            Ok(value) if value.is_empty() => Ok(None),
             Ok(value) => Ok(Some(value)),
             Err(std::env::VarError::NotPresent) => Ok(None),
             Err(std::env::VarError::NotUnicode(_)) => {

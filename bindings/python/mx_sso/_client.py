@@ -27,8 +27,9 @@ CLIENT_GUID_ENV = "MX_SSO_CLIENT_GUID"
 
 
 def _credential(name: str, given: Optional[str], variable: str) -> Optional[str]:
-    """``given``, else the environment variable; checked to be text without showing it."""
-    value = os.environ.get(variable) if given is None else given
+    """``given``, else the environment variable (empty counts as unset, as everywhere in
+    mx-sso); checked to be text without showing it."""
+    value = (os.environ.get(variable) or None) if given is None else given
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
     return value

@@ -196,6 +196,11 @@ def test_credentials_default_to_the_environment(
 ) -> None:
     with mx_sso.Client(base_url=emulator.base_url) as client:  # made with the variables set
         assert client.read_user(user["guid"])["guid"] == user["guid"]
+    monkeypatch.setenv("MX_SSO_API_KEY", "")  # empty counts as unset: the call names api_key
+    with mx_sso.Client(base_url=emulator.base_url) as client:
+        with pytest.raises(mx_sso.InvalidArgumentError) as caught:
+            client.read_user(user["guid"])
+        assert "api_key" in caught.value.message
     monkeypatch.delenv("MX_SSO_API_KEY")
     with mx_sso.Client(base_url=emulator.base_url) as client:
         with pytest.raises(mx_sso.InvalidArgumentError) as caught:
