@@ -243,6 +243,8 @@ pub struct BaseUrl {
     pub https: bool,
     /// The host, bare (an IPv6 address without brackets).
     pub host: String,
+    /// `scheme://host[:port]`, as messages name the server.
+    pub origin: String,
 }
 
 impl BaseUrl {
@@ -284,10 +286,12 @@ impl BaseUrl {
                  would travel in clear text. Use https://, or set allow_insecure_http to true"
             )));
         }
+        let scheme_len = url.len() - rest.len();
         Ok(BaseUrl {
             prefix: url.trim_end_matches('/').to_string(),
             https,
             host: host.to_string(),
+            origin: url[..scheme_len + authority.len()].to_string(),
         })
     }
 }
@@ -364,6 +368,13 @@ mod tests {
             "http://127.0.0.1:8080"
         );
         assert!(ok("http://localhost:1/prefix").is_ok());
+        for (url, origin) in [
+            ("https://h:8443/prefix/x", "https://h:8443"),
+            ("http://127.0.0.1:9", "http://127.0.0.1:9"),
+            ("https://[::1]/p", "https://[::1]"),
+        ] {
+            assert_eq!(BaseUrl::parse(url, false).unwrap().origin, origin);
+        }
         assert!(ok("http://[::1]:9").is_ok());
         assert!(ok("http://127.8.9.10").is_ok());
         let refused = ok("http://api2.moneydesktop.com").unwrap_err().to_string();

@@ -11,6 +11,7 @@ use ureq::Agent;
 
 use crate::body::UserUpdate;
 use crate::error::Error;
+use crate::http::answer::server_route;
 use crate::http::attempt::agent;
 use crate::operation::Operation;
 use crate::options::{BaseUrl, Options};
@@ -32,6 +33,8 @@ pub struct Client {
     options: Options,
     /// The proxy's password and token, masked in messages like the call's own secrets.
     proxy_secrets: Vec<String>,
+    /// The server and the route to it, as connect failures name them.
+    server: String,
     events: events::EventSink,
     counters: events::Counters,
 }
@@ -58,6 +61,7 @@ impl Client {
             agent: agent(&options, proxy.as_ref(), tls.clone(), true),
             fresh_agent: agent(&options, proxy.as_ref(), tls, false),
             proxy_secrets: proxy.as_ref().map(|p| p.secrets()).unwrap_or_default(),
+            server: server_route(&base, proxy.as_ref().map(|p| &*p.label)),
             base,
             options,
             events: events::EventSink::default(),

@@ -148,8 +148,9 @@ impl Client {
         result.map_err(|e| e.map_messages(mask_query_key))
     }
 
-    /// A call refused before anything was checked against its operation: one event (attempt
-    /// 0, `op` named when known) and the counters, as for any refused call.
+    /// A call refused before it reached [`Client::call`]'s own checks (a C argument, an unknown
+    /// operation, a typed update's fields): one event (attempt 0, `op` named when known) and
+    /// the counters, as for any refused call.
     pub(crate) fn refuse(&self, op: Option<Operation>, error: Error) -> Result<String, Error> {
         self.emit_refused(op, None, &error);
         let result = Err(error);
@@ -552,8 +553,14 @@ impl Client {
                         AttemptError::TooLarge { status, .. } => Some(*status),
                         _ => None,
                     };
-                    let error =
-                        attempt_error(failure, attempts, &self.options, remaining, &ctx.secrets);
+                    let error = attempt_error(
+                        failure,
+                        attempts,
+                        &self.options,
+                        &self.server,
+                        remaining,
+                        &ctx.secrets,
+                    );
                     (error, attempted, http_status)
                 }
             };

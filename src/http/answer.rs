@@ -8,7 +8,7 @@ use super::attempt::{Answer, AttemptError};
 use super::quote::{body_text, foreign};
 use super::tls::rustls_error;
 use crate::error::Error;
-use crate::options::Options;
+use crate::options::{BaseUrl, Options};
 use crate::redact::Secrets;
 
 /// Why MX closes a connection without answering (from MX's "API requirements" page).
@@ -179,6 +179,16 @@ pub(crate) fn give_up_on_retry_after(error: Error, asked: Duration, left: Durati
     }
 }
 
+/// The server of `base` and how it is reached, as connect failures name it:
+/// `https://h:8443 (directly, no proxy)` or `https://h (through the proxy p:3128 (set by
+/// HTTPS_PROXY))`. Naming the route lets a missing or exempted proxy setting show.
+pub(crate) fn server_route(base: &BaseUrl, proxy_label: Option<&str>) -> String {
+    match proxy_label {
+        None => format!("{} (directly, no proxy)", base.origin),
+        Some(label) => format!("{} (through the proxy {label})", base.origin),
+    }
+}
+
 /// `2.5 s`, or "more than a year" for the absurd waits a server (or a huge timeout) can give.
 fn seconds_text(d: Duration) -> String {
     const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -189,19 +199,25 @@ fn seconds_text(d: Duration) -> String {
     }
 }
 
-/// A connect that timed out. `remaining` is what was left of the deadline when the attempt
-/// started: when it was shorter than `connect_timeout_ms`, the overall deadline is what ran out.
-fn connect_timeout_error(attempts: u32, options: &Options, remaining: Duration) -> Error {
+/// A connect to `server` that timed out. `remaining` is what was left of the deadline when the
+/// attempt started: when it was shorter than `connect_timeout_ms`, the overall deadline is what
+/// ran out.
+fn connect_timeout_error(
+    attempts: u32,
+    options: &Options,
+    server: &str,
+    remaining: Duration,
+) -> Error {
     let connect_timeout_ms = options.connect_timeout_ms;
     let message = if remaining < Duration::from_millis(connect_timeout_ms) {
         format!(
-            "no connection within timeout_ms ({} ms) after {attempts} attempt(s)",
+            "no connection to {server} within timeout_ms ({} ms) after {attempts} attempt(s)",
             options.timeout_ms
         )
     } else {
         format!(
-            "connecting took longer than connect_timeout_ms ({connect_timeout_ms} ms) after \
-             {attempts} attempt(s)"
+            "connecting to {server} took longer than connect_timeout_ms ({connect_timeout_ms} \
+             ms) after {attempts} attempt(s)"
         )
     };
     Error::Timeout { message, attempts }
@@ -226,17 +242,19 @@ fn tls_error(e: &ureq::Error, attempts: u32, secrets: &Secrets) -> Error {
     }
 }
 
-/// How a failed attempt is reported. `remaining` is what was left of the deadline when the
-/// attempt started.
+/// How a failed attempt is reported. `server` names the server and the route to it, as
+/// [`server_route`] words them; `remaining` is what was left of the deadline when the attempt
+/// started.
 pub(crate) fn attempt_error(
     e: AttemptError,
     attempts: u32,
     options: &Options,
+    server: &str,
     remaining: Duration,
     secrets: &Secrets,
 ) -> Error {
     match e {
-        AttemptError::ConnectTimeout => connect_timeout_error(attempts, options, remaining),
+        AttemptError::ConnectTimeout => connect_timeout_error(attempts, options, server, remaining),
         AttemptError::Tls(e) => tls_error(&e, attempts, secrets),
         AttemptError::Proxy(proxy) => {
             let message = format!(
@@ -253,12 +271,9 @@ pub(crate) fn attempt_error(
                 }
             }
         }
-        // No proxy was involved (its failures are `AttemptError::Proxy`): the message says
-        // so and names the server, so that a missing or exempted proxy setting shows.
         AttemptError::Connect(e) => Error::Transport {
             message: format!(
-                "could not connect to {} (directly, no proxy) after {attempts} attempt(s): {}",
-                origin(&options.base_url),
+                "could not connect to {server} after {attempts} attempt(s): {}",
                 foreign(e.to_string().as_bytes(), secrets)
             ),
             attempts,
@@ -308,15 +323,6 @@ pub(crate) fn attempt_error(
     }
 }
 
-/// `scheme://host[:port]` of a checked base URL (which holds no credentials or query).
-fn origin(base_url: &str) -> &str {
-    let host_start = base_url.find("://").map_or(0, |i| i + 3);
-    match base_url[host_start..].find('/') {
-        Some(i) => &base_url[..host_start + i],
-        None => base_url,
-    }
-}
-
 /// How a server answer is judged, for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
 #[cfg(fuzzing)]
 pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Result<String, Error> {
@@ -337,13 +343,6 @@ pub fn fuzz_answer(status: u16, content_type: Option<&str>, body: &[u8]) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn origin_is_scheme_host_and_port() {
-        assert_eq!(origin("https://h:8443/prefix/x"), "https://h:8443");
-        assert_eq!(origin("http://127.0.0.1:9"), "http://127.0.0.1:9");
-        assert_eq!(origin("https://[::1]/p"), "https://[::1]");
-    }
 
     #[test]
     fn broken_json_is_never_quoted() {
@@ -412,6 +411,7 @@ mod tests {
                 AttemptError::Proxy(Box::new(proxy)),
                 1,
                 &Options::default(),
+                "https://api2.moneydesktop.com (through the proxy p)",
                 Duration::from_secs(30),
                 &Secrets::default(),
             )
