@@ -22,7 +22,7 @@
  * MX_ERR_INVALID_ARGUMENT saying how to set it), except in the two 0.1 functions
  * mx_update_user and mx_client_update_user, which require them. out_buf must not be NULL (a
  * NULL out_buf is MX_ERR_INVALID_ARGUMENT, counted and reported to the event handler like any
- * refused call, except by the two 0.1 functions); on return *out_buf always holds a string
+ * refused call); on return *out_buf always holds a string
  * freed with mx_string_free: on MX_OK the operation's success text, otherwise an error object
  * {"error": {"code", "status", "message", "http_status", "attempts", "mx_error"?}}. On
  * MX_ERR_INVALID_ARGUMENT and MX_ERR_VALIDATION nothing was sent. A call blocks for at most

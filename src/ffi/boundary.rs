@@ -181,11 +181,7 @@ pub(super) unsafe fn call_op<'c>(
     out_buf: *mut *mut c_char,
 ) -> mx_status {
     if out_buf.is_null() {
-        // Nowhere to put the error object; the refusal still reaches the counters and events
-        // (not for the two 0.1 functions, which return at once, as they always did).
-        if !args.nullable_credentials {
-            return mx_status::MX_ERR_INVALID_ARGUMENT;
-        }
+        // Nowhere to put the error object; the refusal still reaches the counters and events.
         boundary(
             || (),
             || {
