@@ -1,4 +1,4 @@
-//! The C ABI (version 1). `include/mx_sso.h` is generated from this folder by cbindgen, doc
+//! The C ABI (stable within a minor version: README "ABI policy"). `include/mx_sso.h` is generated from this folder by cbindgen, doc
 //! comments included, so every comment on an exported item is written for C programmers.
 //!
 //! Conventions, checked once for every function in [`boundary`]:
