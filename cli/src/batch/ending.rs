@@ -84,9 +84,9 @@ impl Ending<'_> {
                 eprintln!(
                 "mx-sso: {}: stopped after the rows in flight, so that a wrong password is not \
                  sent once for every row (a proxy may lock the account). Fix the proxy setting \
-                 (the user and password in --options' proxy, HTTPS_PROXY or HTTP_PROXY), then run \
-                 the same command with --resume: the rows the proxy refused never reached MX, \
-                 are not in the report and are sent then",
+                 named there, then run the same command with --resume: a row the proxy refused \
+                 before MX could act on it is not in the report and is sent then; one refused \
+                 after an earlier request that MX may have acted on is reported as failed",
                 self.ended.proxy_refused.as_deref().unwrap_or("the proxy refused the credentials")
             )
             }
