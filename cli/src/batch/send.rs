@@ -37,7 +37,8 @@ pub struct SecondPass<'a> {
 /// How the second pass ended.
 #[derive(Debug, Default)]
 pub struct Ended {
-    /// Rows whose request went out.
+    /// Rows sent that got a report line; a row left to `--resume` after its request went out
+    /// (MX processed nothing) is not counted.
     pub sent: u64,
     /// The input could not be read on (it changed since the first pass).
     pub fatal: Option<Fatal>,
@@ -222,7 +223,8 @@ impl SecondPass<'_> {
                 Ok(row) => row,
                 Err(_) => return,
             };
-            if let Some(line) = self.send(row, sent, proxy_refused) {
+            if let Some(line) = self.send(row, proxy_refused) {
+                sent.fetch_add(1, Ordering::Relaxed);
                 self.write(&line, failure);
             }
         }
@@ -231,29 +233,15 @@ impl SecondPass<'_> {
     /// Sends one row; its report line, or `None` when it is left to `--resume`: the run
     /// stopped before it was sent, or while MX was asking it to come back later, or the proxy
     /// refused its credentials (the request never reached MX; the run stops, see `Ended`).
-    fn send(
-        &self,
-        row: Row,
-        sent: &AtomicU64,
-        proxy_refused: &Mutex<Option<String>>,
-    ) -> Option<ReportLine> {
+    fn send(&self, row: Row, proxy_refused: &Mutex<Option<String>>) -> Option<ReportLine> {
         let timeout = Duration::from_millis(self.client.options().timeout_ms);
         let call = Call::new(row.id.as_deref(), row.body.as_deref());
         let mut attempts = 0;
         let mut elapsed = Duration::ZERO;
         let mut resends = 0;
-        // A row left to --resume after its request went out (MX processed nothing) is not
-        // counted as sent: the summary's count is of rows sent and reported.
-        let unsend = || {
-            sent.fetch_sub(1, Ordering::Relaxed);
-            None
-        };
         loop {
             if !self.pacer.wait_turn(&self.stop) {
-                return if resends == 0 { None } else { unsend() };
-            }
-            if resends == 0 {
-                sent.fetch_add(1, Ordering::Relaxed);
+                return None;
             }
             TRACE.with(|t| t.set(Trace::default()));
             let started = Instant::now();
@@ -294,7 +282,7 @@ impl SecondPass<'_> {
                 // sends the row. After an earlier attempt (a connection lost after sending, a
                 // create's read-back) MX may have acted: the row is reported as failed.
                 if attempts <= 1 {
-                    return unsend();
+                    return None;
                 }
                 return Some(failed_line(
                     row.line, row.label, &error, attempts, elapsed_ms,
@@ -302,7 +290,7 @@ impl SecondPass<'_> {
             }
             if trace.outlasted_deadline(started, timeout) {
                 if self.stop.load(Ordering::SeqCst) {
-                    return unsend();
+                    return None;
                 }
                 if resends < MAX_RESENDS {
                     resends += 1;
