@@ -11,7 +11,10 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::{batch_args, command, emulator, report_by_line, seed_users, users_csv, Run, Scratch};
+use common::{
+    applied, batch_args, command, emulator, logged, report_by_line, seed_users, users_csv, Run,
+    Scratch,
+};
 
 /// The proxy password of this test: it may appear in no output.
 const PROXY_PASSWORD: &str = "PROXY-SECRET-PASSWORD-77";
@@ -217,5 +220,61 @@ fn a_refusal_after_a_sent_attempt_reports_the_row_failed_and_stops() {
     assert!(
         emu.get_user("new-user-1").is_some(),
         "the create was applied"
+    );
+}
+
+#[test]
+fn a_row_sent_again_after_a_server_wait_then_refused_is_left_to_resume() {
+    // The row's first call goes through the tunnel, and MX answers 503 with a Retry-After
+    // longer than the call has left: MX processed nothing, and the row is sent again after
+    // the pause. The emulator closes the idle connection meanwhile, so the re-send opens a new
+    // tunnel, whose CONNECT is refused: the first request of that call. No request of the row
+    // had an effect at MX, so it is left to --resume, not reported failed.
+    let emu = mx_sso_emulator::Emulator::start(mx_sso_emulator::Config {
+        api_key: common::SECRET_KEY.into(),
+        idle_timeout: std::time::Duration::from_millis(500),
+        ..mx_sso_emulator::Config::default()
+    })
+    .expect("emulator starts");
+    seed_users(&emu, 1);
+    // 2 s: more than the 2 s deadline has left once the call has started, and no more than a
+    // pause may last (timeout_ms), so the run pauses rather than stops.
+    emu.push_fault(mx_sso_emulator::Fault::status_retry_after(503, "2"));
+    let (port, connects) = proxy_refusing_after(1);
+    let scratch = Scratch::new("proxy-refused-resent");
+    let input = scratch.file("users.csv", users_csv(1, None));
+    let report = scratch.path("report.jsonl");
+    let options = scratch.file(
+        "proxy.json",
+        format!(
+            r#"{{"timeout_ms": 2000, "proxy": "http://bank:{PROXY_PASSWORD}@127.0.0.1:{port}"}}"#
+        ),
+    );
+    let stopped = run_with_options(
+        &emu,
+        &options,
+        &batch_args(&input, &report, &["--concurrency", "1"]),
+    );
+    assert_eq!(stopped.code, 1, "{}\n{}", stopped.stdout, stopped.stderr);
+    assert_eq!(connects.load(Ordering::SeqCst), 2, "{}", stopped.stderr);
+    assert!(
+        stopped.stderr.contains("refused the credentials"),
+        "{}",
+        stopped.stderr
+    );
+    let reported = report_by_line(&report);
+    assert!(reported.is_empty(), "left to --resume: {reported:?}");
+    assert!(stopped.stdout.contains("; 0 sent in"), "{}", stopped.stdout);
+    let log = emu.request_log();
+    assert_eq!(log.len(), 1, "MX saw the 503'd request only: {log:?}");
+    assert_eq!(log[0].status, Some(503));
+
+    let fixed = scratch.file("fixed.json", r#"{"proxy": ""}"#);
+    let resumed = run_with_options(&emu, &fixed, &batch_args(&input, &report, &["--resume"]));
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    assert_eq!(report_by_line(&report)[&2]["outcome"], "MX_OK");
+    assert_eq!(
+        applied(&logged(&emu.request_log(), "PUT", "/user/bank-user-1")),
+        1
     );
 }

@@ -1,9 +1,10 @@
 //! The second pass: rows sent on `--concurrency` threads sharing one client, each row reported
 //! as it finishes. The reading thread hands rows to the workers through a short queue (memory
 //! stays flat); a row is either sent and reported, or neither (then `--resume` sends it): a
-//! row is dropped unreported only once the run stops (Ctrl-C, or a server's `Retry-After`
-//! longer than a pause may last), before its request went out or after MX answered it only
-//! with such a `Retry-After` (MX processed nothing).
+//! row is dropped unreported only once the run stops (Ctrl-C, a server's `Retry-After` longer
+//! than a pause may last, or a proxy refusing its credentials), before its request went out,
+//! or when MX answered its requests only with such a `Retry-After` (MX processed nothing) and
+//! the proxy refused the rest before they reached MX.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -232,7 +233,7 @@ impl SecondPass<'_> {
 
     /// Sends one row; its report line, or `None` when it is left to `--resume`: the run
     /// stopped before it was sent, or while MX was asking it to come back later, or the proxy
-    /// refused its credentials (the request never reached MX; the run stops, see `Ended`).
+    /// refused its credentials before MX could act on the row (the run stops, see `Ended`).
     fn send(&self, row: Row, proxy_refused: &Mutex<Option<String>>) -> Option<ReportLine> {
         let timeout = Duration::from_millis(self.client.options().timeout_ms);
         let call = Call::new(row.id.as_deref(), row.body.as_deref());
@@ -265,7 +266,8 @@ impl SecondPass<'_> {
                 }
                 Err(error) => error,
             };
-            attempts += error.attempts().unwrap_or(trace.attempts);
+            let call_attempts = error.attempts().unwrap_or(trace.attempts);
+            attempts += call_attempts;
             if error.is_proxy_credentials_refused() {
                 self.stop.store(true, Ordering::SeqCst);
                 {
@@ -278,10 +280,12 @@ impl SecondPass<'_> {
                         *first = Some(error.to_string());
                     }
                 }
-                // The refused attempt was the row's only one: nothing reached MX, and --resume
-                // sends the row. After an earlier attempt (a connection lost after sending, a
-                // create's read-back) MX may have acted: the row is reported as failed.
-                if attempts <= 1 {
+                // The refused request was this call's first: nothing of this call reached MX.
+                // An earlier call of the row ended on a Retry-After that outlasted it (MX
+                // processed nothing, as when the run stops there), so --resume may send the
+                // row. After an earlier request of this call (an answer lost, then a retry or
+                // a create's read-back refused) MX may have acted: the row is reported failed.
+                if call_attempts <= 1 {
                     return None;
                 }
                 return Some(failed_line(
