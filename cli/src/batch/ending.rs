@@ -15,7 +15,7 @@ use crate::exit;
 
 /// Why the run stopped before every row was taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stop {
+pub enum Stop<'a> {
     /// It did not: every row was taken.
     No,
     /// The file changed after it was checked.
@@ -24,8 +24,9 @@ pub enum Stop {
     ReportFailed,
     /// A server asked to wait longer than a pause may last.
     ServerWait,
-    /// The proxy refused its credentials: each further row would send the wrong password again.
-    ProxyRefused,
+    /// The proxy refused its credentials (its message): each further row would send the wrong
+    /// password again.
+    ProxyRefused(&'a str),
     /// Ctrl-C or SIGTERM.
     Interrupted,
 }
@@ -80,16 +81,13 @@ impl Ending<'_> {
                 seconds(self.refused_wait.unwrap_or_default()),
                 seconds(self.max_pause)
             ),
-            Stop::ProxyRefused => {
-                eprintln!(
-                "mx-sso: {}: stopped after the rows in flight, so that a wrong password is not \
-                 sent once for every row (a proxy may lock the account). Fix the proxy setting \
-                 named there, then run the same command with --resume: a row the proxy refused \
-                 before MX could act on it is not in the report and is sent then; one refused \
-                 after an earlier request that MX may have acted on is reported as failed",
-                self.ended.proxy_refused.as_deref().unwrap_or("the proxy refused the credentials")
-            )
-            }
+            Stop::ProxyRefused(refusal) => eprintln!(
+                "mx-sso: {refusal}: stopped after the rows in flight, so that a wrong password is \
+                 not sent once for every row (a proxy may lock the account). Fix the proxy \
+                 setting named there, then run the same command with --resume: a row the proxy \
+                 refused before MX could act on it is not in the report and is sent then; one \
+                 refused after an earlier request that MX may have acted on is reported as failed"
+            ),
             Stop::Interrupted | Stop::No => {}
         }
         let all_ok = self.outcomes.keys().all(|o| o == Status::Ok.name());
@@ -103,16 +101,17 @@ impl Ending<'_> {
             .or_else(|| self.sync_error.clone())
     }
 
-    fn stop(&self) -> Stop {
+    fn stop(&self) -> Stop<'_> {
         let reported: u64 = self.outcomes.values().sum();
-        why_stopped(
-            self.ended.fatal.is_some(),
-            self.report_error().is_some(),
-            self.ended.proxy_refused.is_some(),
-            self.refused_wait.is_some(),
-            self.stop_flag,
-            self.findings.rows.saturating_sub(reported),
-        )
+        Happened {
+            file_changed: self.ended.fatal.is_some(),
+            report_failed: self.report_error().is_some(),
+            proxy_refused: self.ended.proxy_refused.as_deref(),
+            server_wait: self.refused_wait.is_some(),
+            stop_flag: self.stop_flag,
+            left: self.findings.rows.saturating_sub(reported),
+        }
+        .stop()
     }
 
     /// The closing summary on standard output.
@@ -145,7 +144,7 @@ impl Ending<'_> {
         );
         if matches!(
             stop,
-            Stop::Interrupted | Stop::ServerWait | Stop::ProxyRefused
+            Stop::Interrupted | Stop::ServerWait | Stop::ProxyRefused(_)
         ) {
             let _ = writeln!(
                 out,
@@ -159,30 +158,39 @@ impl Ending<'_> {
     }
 }
 
-/// Why the run stopped, from what happened and the rows `left` out of the report. A Ctrl-C or
-/// a server's long wait that came when every row was already reported stopped nothing.
-fn why_stopped(
+/// What happened in a run, as far as why it stopped goes.
+#[derive(Default)]
+struct Happened<'a> {
     file_changed: bool,
     report_failed: bool,
-    proxy_refused: bool,
+    /// The proxy's refusal of the credentials.
+    proxy_refused: Option<&'a str>,
+    /// A server asked to wait longer than a pause may last.
     server_wait: bool,
     stop_flag: bool,
+    /// Rows not in the report.
     left: u64,
-) -> Stop {
-    if file_changed {
-        Stop::FileChanged
-    } else if report_failed {
-        Stop::ReportFailed
-    } else if left == 0 {
-        Stop::No
-    } else if proxy_refused {
-        Stop::ProxyRefused
-    } else if server_wait {
-        Stop::ServerWait
-    } else if stop_flag {
-        Stop::Interrupted
-    } else {
-        Stop::No
+}
+
+impl<'a> Happened<'a> {
+    /// Why the run stopped. A Ctrl-C, a server's long wait or a proxy's refusal that came when
+    /// every row was already reported stopped nothing.
+    fn stop(&self) -> Stop<'a> {
+        if self.file_changed {
+            Stop::FileChanged
+        } else if self.report_failed {
+            Stop::ReportFailed
+        } else if self.left == 0 {
+            Stop::No
+        } else if let Some(refusal) = self.proxy_refused {
+            Stop::ProxyRefused(refusal)
+        } else if self.server_wait {
+            Stop::ServerWait
+        } else if self.stop_flag {
+            Stop::Interrupted
+        } else {
+            Stop::No
+        }
     }
 }
 
@@ -191,7 +199,7 @@ fn why_stopped(
 /// when some failed.
 fn exit_status(stop: Stop, all_ok: bool) -> u8 {
     match stop {
-        Stop::FileChanged | Stop::ReportFailed | Stop::ServerWait | Stop::ProxyRefused => {
+        Stop::FileChanged | Stop::ReportFailed | Stop::ServerWait | Stop::ProxyRefused(_) => {
             exit::FAILED
         }
         Stop::Interrupted => exit::INTERRUPTED,
@@ -206,40 +214,62 @@ mod tests {
 
     #[test]
     fn a_ctrl_c_after_the_last_row_was_reported_stops_nothing() {
-        let interrupted = why_stopped(false, false, false, false, true, 0);
-        assert_eq!(interrupted, Stop::No);
-        assert_eq!(exit_status(interrupted, true), exit::OK);
-        assert_eq!(exit_status(interrupted, false), exit::FAILED);
-        let with_rows_left = why_stopped(false, false, false, false, true, 3);
-        assert_eq!(with_rows_left, Stop::Interrupted);
-        assert_eq!(exit_status(with_rows_left, true), exit::INTERRUPTED);
+        let interrupted = Happened {
+            stop_flag: true,
+            ..Happened::default()
+        };
+        assert_eq!(interrupted.stop(), Stop::No);
+        assert_eq!(exit_status(interrupted.stop(), true), exit::OK);
+        assert_eq!(exit_status(interrupted.stop(), false), exit::FAILED);
+        let with_rows_left = Happened {
+            left: 3,
+            ..interrupted
+        };
+        assert_eq!(with_rows_left.stop(), Stop::Interrupted);
+        assert_eq!(exit_status(with_rows_left.stop(), true), exit::INTERRUPTED);
     }
 
     #[test]
     fn a_problem_stops_the_run_whatever_is_left() {
-        assert_eq!(
-            why_stopped(true, true, false, true, true, 0),
-            Stop::FileChanged
-        );
-        assert_eq!(
-            why_stopped(false, true, false, true, true, 0),
-            Stop::ReportFailed
-        );
-        assert_eq!(
-            why_stopped(false, false, false, true, true, 2),
-            Stop::ServerWait
-        );
-        assert_eq!(why_stopped(false, false, false, true, true, 0), Stop::No);
-        assert_eq!(why_stopped(false, false, false, false, false, 2), Stop::No);
-        assert_eq!(
-            why_stopped(false, false, true, true, true, 5),
-            Stop::ProxyRefused
-        );
+        let everything = Happened {
+            file_changed: true,
+            report_failed: true,
+            proxy_refused: Some("refused"),
+            server_wait: true,
+            stop_flag: true,
+            left: 0,
+        };
+        assert_eq!(everything.stop(), Stop::FileChanged);
+        let report_failed = Happened {
+            file_changed: false,
+            ..everything
+        };
+        assert_eq!(report_failed.stop(), Stop::ReportFailed);
+        let nothing_left = Happened {
+            report_failed: false,
+            ..report_failed
+        };
+        assert_eq!(nothing_left.stop(), Stop::No);
+        let proxy_refused = Happened {
+            left: 5,
+            ..nothing_left
+        };
+        assert_eq!(proxy_refused.stop(), Stop::ProxyRefused("refused"));
+        let server_wait = Happened {
+            proxy_refused: None,
+            ..proxy_refused
+        };
+        assert_eq!(server_wait.stop(), Stop::ServerWait);
+        let rows_left_alone = Happened {
+            left: 2,
+            ..Happened::default()
+        };
+        assert_eq!(rows_left_alone.stop(), Stop::No);
         for stop in [
             Stop::FileChanged,
             Stop::ReportFailed,
             Stop::ServerWait,
-            Stop::ProxyRefused,
+            Stop::ProxyRefused("refused"),
         ] {
             assert_eq!(exit_status(stop, true), exit::FAILED);
         }
