@@ -127,6 +127,15 @@ fn a_proxy_refusing_the_password_stops_the_batch_at_once() {
         "{}",
         stopped.stderr
     );
+    assert_eq!(
+        stopped
+            .stderr
+            .matches("407 Proxy Authentication Required")
+            .count(),
+        1,
+        "the refusal is printed once: {}",
+        stopped.stderr
+    );
     // Every row sent was refused on its first attempt: none is reported, so the report holds
     // no proxy message (the password check on one is in the next test).
     let reported = report_by_line(&report);

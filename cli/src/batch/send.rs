@@ -273,10 +273,11 @@ impl SecondPass<'_> {
                 {
                     let mut first = lock(proxy_refused);
                     if first.is_none() {
-                        self.progress.note(&format!(
-                            "{error}: stopping after the rows in flight, so that the password \
-                             is not sent again for every row"
-                        ));
+                        // The refusal itself is printed once, by the ending, with what to do.
+                        self.progress.note(
+                            "the proxy refused the credentials: stopping after the rows in \
+                             flight, so that the password is not sent again for every row",
+                        );
                         *first = Some(error.to_string());
                     }
                 }
