@@ -32,12 +32,22 @@ pub struct ReportLine {
     pub elapsed_ms: u64,
     /// Why the row failed (the library's message, which never holds a secret); null on success.
     pub message: Option<String>,
-    /// The run's operation and field flags, which the writer adds to every line ([`RunTag`]);
-    /// read back to refuse a `--resume` of another operation. Absent in reports of 0.2.0.
+    /// The run's operation and field flags, which the writer adds to every line after the
+    /// fields above ([`Tagged`]); read back to refuse a `--resume` of another operation. Absent
+    /// in reports of 0.2.0.
     #[serde(default, skip_serializing)]
     pub op: Option<String>,
     #[serde(default, skip_serializing)]
     pub flags: Option<String>,
+}
+
+/// A report line as written: the row's fields, then the run's [`RunTag`].
+#[derive(Serialize)]
+struct Tagged<'a> {
+    #[serde(flatten)]
+    line: &'a ReportLine,
+    op: &'a str,
+    flags: &'a str,
 }
 
 /// What every report line records of the run that wrote it: the operation (`user.update`) and
@@ -62,12 +72,6 @@ impl RunTag {
             op: op.to_string(),
             flags: format!("{:08x}", fingerprint(Some(&text))),
         }
-    }
-
-    /// The end of every line: `,"op":"user.update","flags":"1b2c3d4e"}`.
-    fn suffix(&self) -> Vec<u8> {
-        let op = serde_json::to_string(&self.op).unwrap_or_default();
-        format!(",\"op\":{op},\"flags\":\"{}\"}}\n", self.flags).into_bytes()
     }
 
     /// Refuses a report line written by a run of another operation or other field flags.
@@ -124,8 +128,7 @@ pub struct ReportWriter {
     sink: Box<dyn Sink>,
     length: u64,
     failed: bool,
-    /// [`RunTag::suffix`], ending every line.
-    suffix: Vec<u8>,
+    tag: RunTag,
 }
 
 impl ReportWriter {
@@ -134,7 +137,7 @@ impl ReportWriter {
             sink,
             length,
             failed: false,
-            suffix: tag.suffix(),
+            tag: tag.clone(),
         }
     }
 
@@ -147,9 +150,13 @@ impl ReportWriter {
                 "an earlier line could not be written",
             ));
         }
-        let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
-        text.pop(); // the closing brace: the run's tag and the line end follow
-        text.extend_from_slice(&self.suffix);
+        let tagged = Tagged {
+            line,
+            op: &self.tag.op,
+            flags: &self.tag.flags,
+        };
+        let mut text = serde_json::to_vec(&tagged).map_err(std::io::Error::other)?;
+        text.push(b'\n');
         match self.sink.write_bytes(&text) {
             Ok(()) => {
                 self.length += text.len() as u64;
@@ -475,6 +482,45 @@ mod tests {
         assert!(done.rows.capacity() < 100);
         done.push(3, 31);
         assert_eq!(done.sort().unwrap_err(), "holds input line 3 twice");
+    }
+
+    #[test]
+    fn a_line_is_its_fields_then_the_runs_tag_and_reads_back() {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let sink = HalfFull {
+            bytes: bytes.clone(),
+            writes: 0,
+            fail_at: usize::MAX,
+        };
+        let tag = RunTag {
+            op: "user.update".into(),
+            flags: "1b2c3d4e".into(),
+        };
+        let mut writer = ReportWriter::new(Box::new(sink), 0, &tag);
+        writer.append(&line(2)).unwrap();
+        let failed = ReportLine {
+            id: None,
+            outcome: "MX_ERR_HTTP".into(),
+            http_status: None,
+            message: Some("MX said \"no\" \u{e9}".into()),
+            ..line(3)
+        };
+        writer.append(&failed).unwrap();
+        let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            "{\"line\":2,\"id\":\"bank-user-2\",\"outcome\":\"MX_OK\",\"http_status\":200,\
+             \"attempts\":1,\"elapsed_ms\":1,\"message\":null,\"op\":\"user.update\",\
+             \"flags\":\"1b2c3d4e\"}\n\
+             {\"line\":3,\"id\":null,\"outcome\":\"MX_ERR_HTTP\",\"http_status\":null,\
+             \"attempts\":1,\"elapsed_ms\":1,\"message\":\"MX said \\\"no\\\" \u{e9}\",\
+             \"op\":\"user.update\",\"flags\":\"1b2c3d4e\"}\n"
+        );
+        let read: ReportLine = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            (read.op.as_deref(), read.flags.as_deref()),
+            (Some("user.update"), Some("1b2c3d4e"))
+        );
     }
 
     #[test]
