@@ -10,8 +10,8 @@ use std::time::Duration;
 #[cfg(unix)]
 use common::run_or_kill_after;
 use common::{
-    applied, batch, batch_args, emulator, logged, report_by_line, run, seed_users, users_csv,
-    Scratch,
+    applied, batch, batch_args, emulator, logged, op_args, report_by_line, run, seed_users,
+    users_csv, Scratch,
 };
 use mx_sso_emulator::{Emulator, Fault};
 
@@ -302,17 +302,7 @@ fn jsonl_rows_and_other_operations() {
          {\"body\": {\"external_user_guid\": \"new-2\"}}\r\n",
     );
     let report = scratch.path("create.jsonl.report");
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.create",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = run(&emu, &op_args(&input, "user.create", &report, &[]));
     assert_eq!(done.code, 0, "{}", done.stderr);
     let lines = report_by_line(&report);
     assert_eq!(
@@ -323,17 +313,7 @@ fn jsonl_rows_and_other_operations() {
 
     let input = scratch.file("delete.csv", "id\nbank-user-1\nbank-user-2\n");
     let report = scratch.path("delete.jsonl");
-    let done = run(
-        &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.delete",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-    );
+    let done = run(&emu, &op_args(&input, "user.delete", &report, &[]));
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert!(emu.get_user("bank-user-1").is_none() && emu.get_user("bank-user-2").is_none());
     assert_eq!(report_by_line(&report)[&2]["http_status"], 204);

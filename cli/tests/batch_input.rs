@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{batch, emulator, report_by_line, run, seed_users, Scratch};
+use common::{batch, batch_args, emulator, op_args, report_by_line, run, seed_users, Scratch};
 use mx_sso_emulator::Emulator;
 
 /// Runs a batch of `user.update --status DISABLED` over `content`; asserts it was refused with
@@ -320,16 +320,10 @@ fn skip_invalid_sends_the_good_rows_and_reports_the_bad_ones() {
     let scratch = Scratch::new("skip");
     let input = scratch.file("mixed.csv", b"id,status\nbank-user-1,DISABLED\nbank-user-2,ACTIVE\nbank-user-3,DISABLED\nbank-user-4,\xff\n");
     let report = scratch.path("r.jsonl");
-    let args = [
-        "batch",
-        input.to_str().unwrap(),
-        "--op",
-        "user.update",
-        "--report",
-        report.to_str().unwrap(),
-        "--skip-invalid",
-    ];
-    let done = run(&emu, &args);
+    let done = run(
+        &emu,
+        &op_args(&input, "user.update", &report, &["--skip-invalid"]),
+    );
     assert_eq!(done.code, 1, "bad rows are failures: {}", done.stderr);
     let lines = report_by_line(&report);
     assert_eq!(lines.len(), 4);
@@ -356,16 +350,7 @@ fn dry_run_checks_every_row_sends_nothing_and_writes_no_report() {
     // only, here), dry run or not.
     let header_only = scratch.file("header.csv", b"id\n");
     for (file, dry_run) in [(&input, true), (&header_only, true), (&header_only, false)] {
-        let mut args = vec![
-            "batch",
-            file.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--status",
-            "ACTIVE",
-            "--report",
-            report.to_str().unwrap(),
-        ];
+        let mut args = op_args(file, "user.update", &report, &["--status", "ACTIVE"]);
         if dry_run {
             args.push("--dry-run");
         }
@@ -467,17 +452,7 @@ fn usage_errors_refuse_before_reading_rows() {
         ("--progress-every", "-1"),
     ] {
         let numeric = format!("{flag}={value}");
-        let args = [
-            "batch",
-            path,
-            "--op",
-            "user.update",
-            "--status",
-            "DISABLED",
-            "--report",
-            new_report.to_str().unwrap(),
-            &numeric,
-        ];
+        let args = batch_args(&input, &new_report, &[&numeric]);
         let done = run(&emu, &args);
         assert_eq!(done.code, 2, "{args:?}: {}", done.stderr);
         assert!(

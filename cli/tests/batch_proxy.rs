@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::{
-    applied, batch_args, command, emulator, logged, report_by_line, seed_users, users_csv, Run,
-    Scratch,
+    applied, batch_args, command, emulator, logged, op_args, report_by_line, seed_users, users_csv,
+    Run, Scratch,
 };
 
 /// The proxy password of this test: it may appear in no output.
@@ -198,16 +198,7 @@ fn a_refusal_after_a_sent_attempt_reports_the_row_failed_and_stops() {
         "proxy.json",
         format!(r#"{{"proxy": "http://bank:{PROXY_PASSWORD}@127.0.0.1:{port}"}}"#),
     );
-    let args = [
-        "batch",
-        input.to_str().unwrap(),
-        "--op",
-        "user.create",
-        "--report",
-        report.to_str().unwrap(),
-        "--concurrency",
-        "1",
-    ];
+    let args = op_args(&input, "user.create", &report, &["--concurrency", "1"]);
     let stopped = run_with_options(&emu, &options, &args);
     assert_eq!(stopped.code, 1, "{}\n{}", stopped.stdout, stopped.stderr);
     assert_eq!(connects.load(Ordering::SeqCst), 2, "{}", stopped.stderr);

@@ -8,8 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    applied, batch, batch_args, command, emulator, logged, report_by_line, run, seed_users,
-    users_csv, Run, Scratch,
+    applied, batch, batch_args, command, emulator, logged, op_args, report_by_line, run,
+    seed_users, users_csv, Run, Scratch,
 };
 use mx_sso_emulator::Fault;
 
@@ -243,16 +243,7 @@ fn run_while_the_file_changes(change: impl FnOnce(&mut Vec<String>)) -> (Vec<u64
     emu.push_fault(Fault::Delay { ms: 3_000 });
     let child = command(
         &emu,
-        &[
-            "batch",
-            input.to_str().unwrap(),
-            "--op",
-            "user.update",
-            "--report",
-            report.to_str().unwrap(),
-            "--concurrency",
-            "1",
-        ],
+        &op_args(&input, "user.update", &report, &["--concurrency", "1"]),
     )
     .stdout(std::process::Stdio::piped())
     .stderr(std::process::Stdio::piped())
@@ -353,19 +344,9 @@ fn a_resume_with_another_operation_or_other_flags_is_refused() {
     assert!(text.contains("\"op\":\"user.update\""), "{text}");
     let requests = emu.stats().requests;
 
-    let report_arg = report.to_str().unwrap();
-    let input_arg = input.to_str().unwrap();
     let other_op = run(
         &emu,
-        &[
-            "batch",
-            input_arg,
-            "--op",
-            "user.delete",
-            "--report",
-            report_arg,
-            "--resume",
-        ],
+        &op_args(&input, "user.delete", &report, &["--resume"]),
     );
     assert_eq!(other_op.code, 2, "{}\n{}", other_op.stdout, other_op.stderr);
     assert!(
@@ -376,17 +357,12 @@ fn a_resume_with_another_operation_or_other_flags_is_refused() {
     );
     let other_flags = run(
         &emu,
-        &[
-            "batch",
-            input_arg,
-            "--op",
+        &op_args(
+            &input,
             "user.update",
-            "--status",
-            "ENABLED",
-            "--report",
-            report_arg,
-            "--resume",
-        ],
+            &report,
+            &["--status", "ENABLED", "--resume"],
+        ),
     );
     assert_eq!(other_flags.code, 2, "{}", other_flags.stderr);
     assert!(

@@ -7,7 +7,8 @@ mod common;
 
 use common::SECRET_RESPONSE;
 use common::{
-    batch_args, command, emulator, report_by_line, run, seed_users, users_csv, Run, Scratch,
+    batch_args, command, emulator, op_args, report_by_line, run, seed_users, users_csv, Run,
+    Scratch,
 };
 
 /// A key the emulator does not accept, as recognisable as the right one.
@@ -80,17 +81,12 @@ fn member_rows_that_fail_show_no_credential_anywhere() {
     ];
     let input = scratch.file("members.jsonl", rows.join("\n") + "\n");
     let report = scratch.path("report.jsonl");
-    let args = [
-        "batch",
-        input.to_str().unwrap(),
-        "--op",
+    let args = op_args(
+        &input,
         "member.create",
-        "--report",
-        report.to_str().unwrap(),
-        "--skip-invalid",
-        "--progress-every",
-        "0.1",
-    ];
+        &report,
+        &["--skip-invalid", "--progress-every", "0.1"],
+    );
     // The first pass names the bad rows with their messages: none may quote the credential.
     let dry = run(&emu, &[&args[..], &["--dry-run"]].concat());
     assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);

@@ -142,19 +142,29 @@ pub fn run(emu: &Emulator, args: &[&str]) -> Run {
     Run::from_output(command(emu, args).output().expect("run mx-sso"))
 }
 
-/// The batch most tests run: `batch INPUT --op user.update --status DISABLED --report REPORT`,
-/// then `extra`.
-pub fn batch_args<'a>(input: &'a Path, report: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+/// A batch of `op`: `batch INPUT --op OP --report REPORT`, then `extra`.
+pub fn op_args<'a>(
+    input: &'a Path,
+    op: &'a str,
+    report: &'a Path,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
     let mut args = vec![
         "batch",
         input.to_str().unwrap(),
         "--op",
-        "user.update",
-        "--status",
-        "DISABLED",
+        op,
         "--report",
         report.to_str().unwrap(),
     ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// The batch most tests run: `batch INPUT --op user.update --report REPORT --status DISABLED`,
+/// then `extra`.
+pub fn batch_args<'a>(input: &'a Path, report: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = op_args(input, "user.update", report, &["--status", "DISABLED"]);
     args.extend_from_slice(extra);
     args
 }
