@@ -371,3 +371,40 @@ fn on_a_terminal_the_bar_ends_its_line_and_shows_whole_rates() {
         &text[summary.saturating_sub(40)..summary]
     );
 }
+
+#[test]
+fn a_create_mx_may_have_processed_is_reported_not_left_to_resume() {
+    let emu = emulator();
+    let scratch = Scratch::new("create-503");
+    // Without an external guid (lenient mode) nothing can tell a re-sent create from a second
+    // user. Its POST is answered 503 with a wait no pause may last: the run stops, and the row,
+    // which MX may have processed (as the library reads a 503 to a create), is reported failed
+    // rather than left for --resume to send again.
+    let input = scratch.file(
+        "create.jsonl",
+        "{\"body\": {\"email\": \"a@bank.example\"}}\n",
+    );
+    let options = scratch.file("options.json", r#"{"strict_fields": false}"#);
+    let report = scratch.path("report.jsonl");
+    emu.push_targeted_fault(
+        Fault::status_retry_after(503, "99999"),
+        Some("POST"),
+        Some("/user"),
+        1,
+    );
+    let done = run(
+        &emu,
+        &op_args(
+            &input,
+            "user.create",
+            &report,
+            &["--options", options.to_str().unwrap()],
+        ),
+    );
+    assert_eq!(done.code, 1, "{}\n{}", done.stdout, done.stderr);
+    let lines = report_by_line(&report);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[&1]["outcome"], "MX_ERR_HTTP", "{lines:?}");
+    assert_eq!(lines[&1]["http_status"], 503, "{lines:?}");
+    assert_eq!(logged(&emu.request_log(), "POST", "/user").len(), 1);
+}

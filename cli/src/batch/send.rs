@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use mx_sso::{Call, Client, Error, Event, Status};
+use mx_sso::operation::RetryClass;
+use mx_sso::{Call, Client, Error, Event, Operation, Status};
 
 use super::input::{Fatal, Item, Row, Rows, Shape};
 use super::lock;
@@ -68,6 +69,9 @@ struct Trace {
     unwaited: Option<Duration>,
     /// When the last attempt ended.
     at: Option<Instant>,
+    /// A POST of the call got an answer other than 429, or none: MX may have created
+    /// something (the library treats 502/503/504 and a lost answer to a create as unknown).
+    post_maybe_processed: bool,
 }
 
 impl Trace {
@@ -81,11 +85,25 @@ impl Trace {
         let left = timeout.saturating_sub(at.saturating_duration_since(call_started));
         matches!(self.http_status, Some(429 | 503)) && wait > left
     }
+
+    /// The row may be sent again (now, or by `--resume`) after its call outlasted a
+    /// `Retry-After`. Not a create one of whose POSTs MX may have processed: that is not
+    /// idempotent, and the library would not send it again either.
+    fn may_send_again(&self, op: Operation, call_started: Instant, timeout: Duration) -> bool {
+        self.outlasted_deadline(call_started, timeout)
+            && !(op.spec().retry == RetryClass::Create && self.post_maybe_processed)
+    }
 }
 
 thread_local! {
     static TRACE: Cell<Trace> = const {
-        Cell::new(Trace { attempts: 0, http_status: None, unwaited: None, at: None })
+        Cell::new(Trace {
+            attempts: 0,
+            http_status: None,
+            unwaited: None,
+            at: None,
+            post_maybe_processed: false,
+        })
     };
 }
 
@@ -101,11 +119,13 @@ pub fn event_handler(
     Arc::new(move |event: &Event| {
         let asked = event.retry_after_ms.map(Duration::from_millis);
         TRACE.with(|t| {
+            let post_processed = event.method == Some("POST") && event.http_status != Some(429);
             t.set(Trace {
                 attempts: event.attempt,
                 http_status: event.http_status,
                 unwaited: asked.filter(|_| event.retry_in_ms.is_none()),
                 at: Some(Instant::now()),
+                post_maybe_processed: t.get().post_maybe_processed || post_processed,
             })
         });
         let Some(wait) = asked else {
@@ -293,7 +313,7 @@ impl SecondPass<'_> {
                     row.line, row.label, &error, attempts, elapsed_ms,
                 ));
             }
-            if trace.outlasted_deadline(started, timeout) {
+            if trace.may_send_again(self.shape.op, started, timeout) {
                 if self.stop.load(Ordering::SeqCst) {
                     return None;
                 }
