@@ -182,7 +182,14 @@ fn a_proxy_refusing_the_password_stops_the_batch_at_once() {
 fn a_refusal_after_a_sent_attempt_reports_the_row_failed_and_stops() {
     // The row's create goes through the tunnel and MX applies it, but the answer is lost; the
     // read-back's new CONNECT is refused. MX has acted, so the row is reported (failed), not
-    // left to --resume (which would create it again), and the run stops there.
+    // left to --resume (which would create it again), and the run stops there. With one row,
+    // every refused row is reported, and the refusal must still reach standard error.
+    for rows in ["new-user-1\nnew-user-2\n", "new-user-1\n"] {
+        a_refusal_after_a_sent_attempt(&format!("external_user_guid\n{rows}"));
+    }
+}
+
+fn a_refusal_after_a_sent_attempt(csv: &str) {
     let emu = emulator();
     emu.push_targeted_fault(
         mx_sso_emulator::Fault::ProcessThenClose,
@@ -192,7 +199,7 @@ fn a_refusal_after_a_sent_attempt_reports_the_row_failed_and_stops() {
     );
     let (port, connects) = proxy_refusing_after(1);
     let scratch = Scratch::new("proxy-refused-late");
-    let input = scratch.file("new.csv", "external_user_guid\nnew-user-1\nnew-user-2\n");
+    let input = scratch.file("new.csv", csv);
     let report = scratch.path("report.jsonl");
     let options = scratch.file(
         "proxy.json",
@@ -202,6 +209,15 @@ fn a_refusal_after_a_sent_attempt_reports_the_row_failed_and_stops() {
     let stopped = run_with_options(&emu, &options, &args);
     assert_eq!(stopped.code, 1, "{}\n{}", stopped.stdout, stopped.stderr);
     assert_eq!(connects.load(Ordering::SeqCst), 2, "{}", stopped.stderr);
+    assert_eq!(
+        stopped
+            .stderr
+            .matches("407 Proxy Authentication Required")
+            .count(),
+        1,
+        "the refusal, once: {}",
+        stopped.stderr
+    );
     let reported = report_by_line(&report);
     assert_eq!(
         reported.len(),

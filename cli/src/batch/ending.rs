@@ -88,7 +88,16 @@ impl Ending<'_> {
                  refused before MX could act on it is not in the report and is sent then; one \
                  refused after an earlier request that MX may have acted on is reported as failed"
             ),
-            Stop::Interrupted | Stop::No => {}
+            // A refusal that came when every row was already reported stopped nothing, but
+            // the proxy setting is still wrong: its answer is said all the same.
+            Stop::No => {
+                if let Some(refusal) = &self.ended.proxy_refused {
+                    eprintln!(
+                        "mx-sso: {refusal}: fix the proxy setting named there before the next run"
+                    );
+                }
+            }
+            Stop::Interrupted => {}
         }
         let all_ok = self.outcomes.keys().all(|o| o == Status::Ok.name());
         exit_status(stop, all_ok)
