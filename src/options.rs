@@ -52,8 +52,8 @@ macro_rules! options_table {
             }
         }
 
-        /// Shows every option with secrets masked (the API key; a proxy URL's credentials):
-        /// a `Debug` print ends up in logs.
+        /// Shows every option with secrets masked (the API key; the credentials and query of
+        /// `base_url` and `proxy`): a `Debug` print ends up in logs.
         impl std::fmt::Debug for Options {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let mut out = f.debug_struct("Options");
